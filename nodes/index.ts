@@ -1,0 +1,17 @@
+/** Every built-in node type. A new node type is one file here plus one line in this list. */
+import type { NodeType } from "../runtime/node.ts";
+import { NodeRegistry } from "../runtime/registry.ts";
+import { actionFile } from "./action-file.ts";
+import { actionHttp } from "./action-http.ts";
+import { logicBranch } from "./logic-branch.ts";
+import { logicMerge } from "./logic-merge.ts";
+import { transform } from "./transform.ts";
+import { triggerManual } from "./trigger-manual.ts";
+import { waitTimer } from "./wait-timer.ts";
+
+export const builtinNodes: NodeType[] = [triggerManual, transform, logicBranch, logicMerge, waitTimer, actionHttp, actionFile];
+
+/** A registry holding every built-in node type. */
+export function createRegistry(extra: NodeType[] = []): NodeRegistry {
+  return new NodeRegistry([...builtinNodes, ...extra]);
+}

@@ -1,0 +1,43 @@
+import type { SerializedError } from "./errors.ts";
+import type { NodeStatus, RunStatus } from "./schema/events.ts";
+import type { RunState } from "./state.ts";
+
+/** One node in a run result. */
+export interface NodeResult {
+  status: NodeStatus;
+  attempts: number;
+  output?: unknown;
+  error?: SerializedError;
+}
+
+/** What `keel run` prints and the API returns for a run. */
+export interface RunResult {
+  runId: string;
+  flowId: string;
+  status: RunStatus;
+  /** Outputs of the flow's sink nodes (no outgoing edges), keyed by node id. */
+  output: Record<string, unknown>;
+  nodes: Record<string, NodeResult>;
+  error?: SerializedError;
+}
+
+/** The result view of a run's state. Nodes a finished run never reached show as skipped. */
+export function toRunResult(state: RunState): RunResult {
+  const finished = state.status === "succeeded" || state.status === "failed" || state.status === "canceled";
+  const nodes: Record<string, NodeResult> = {};
+  for (const [id, n] of Object.entries(state.nodes)) {
+    const status: NodeStatus = finished && (n.status === "pending" || n.status === "running") ? "skipped" : n.status;
+    const r: NodeResult = { status, attempts: n.attempts };
+    if (n.status === "succeeded") r.output = n.output;
+    if (n.error && n.status !== "succeeded") r.error = n.error;
+    nodes[id] = r;
+  }
+  return {
+    runId: state.id,
+    flowId: state.flow.id,
+    status: state.status,
+    output: state.output ?? {},
+    nodes,
+    ...(state.error ? { error: state.error } : {}),
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Wires one Keel process together: storage under the data folder, the node registry and the
+ * coordinator. The CLI and the HTTP server both start here.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { Coordinator, type CoordinatorOptions } from "../runtime/coordinator.ts";
+import type { NodeRegistry } from "../runtime/registry.ts";
+import { createRegistry } from "../nodes/index.ts";
+import { FileEventStore } from "../storage/eventlog/file-event-store.ts";
+import { FileFlowStore } from "../storage/docs/flow-store.ts";
+import { FileRunIndex } from "../storage/docs/run-index.ts";
+import { FileOutbox } from "../storage/outbox.ts";
+
+/** Options for opening a Keel data folder. */
+export interface KeelOptions {
+  dataDir: string;
+  /** Extra coordinator options (tests: clocks, concurrency). */
+  coordinator?: Partial<CoordinatorOptions>;
+}
+
+/** An open Keel: its stores and its coordinator. */
+export interface Keel {
+  dataDir: string;
+  registry: NodeRegistry;
+  store: FileEventStore;
+  index: FileRunIndex;
+  flows: FileFlowStore;
+  outbox: FileOutbox;
+  coordinator: Coordinator;
+  close(): Promise<void>;
+}
+
+/** Opens (creating when needed) a data folder and builds the coordinator over it. */
+export function openKeel(options: KeelOptions): Keel {
+  const dataDir = path.resolve(options.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const registry = createRegistry();
+  const store = new FileEventStore({ dir: path.join(dataDir, "runs") });
+  const index = new FileRunIndex(path.join(dataDir, "index", "runs"));
+  const flows = new FileFlowStore(path.join(dataDir, "flows"));
+  const outbox = new FileOutbox(path.join(dataDir, "outbox"));
+  const coordinator = new Coordinator({
+    store,
+    index,
+    registry,
+    doors: () => ({ outbox }),
+    ...options.coordinator,
+  });
+  return {
+    dataDir,
+    registry,
+    store,
+    index,
+    flows,
+    outbox,
+    coordinator,
+    async close() {
+      await coordinator.close();
+      await store.close();
+    },
+  };
+}

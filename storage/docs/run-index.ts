@@ -1,0 +1,136 @@
+/**
+ * The run index: summaries of runs in lowdb documents sharded by the hour the run started
+ * (taken from its id), and split further every SHARD_MAX runs, so that no file grows without
+ * bound and a write rewrites one small file. It is derived data: the logs are the truth.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { Low } from "lowdb";
+import { runIdHour, isRunId } from "../../runtime/ids.ts";
+import type { RunIndex, RunQuery, RunSummary } from "../../runtime/stores.ts";
+import { DurableJSONFile } from "./durable-json-file.ts";
+
+interface Shard {
+  name: string;
+  db: Low<{ runs: Record<string, RunSummary> }>;
+  dirty: boolean;
+}
+
+/** Runs per index file before the hour's next file is started. */
+export const SHARD_MAX = 500;
+const WRITE_DELAY_MS = 100;
+
+export class FileRunIndex implements RunIndex {
+  private readonly dir: string;
+  private readonly shards = new Map<string, Shard>();
+  private readonly hours = new Map<string, Promise<Shard[]>>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly onError: (e: unknown) => void;
+
+  constructor(dir: string, options: { onError?: (e: unknown) => void } = {}) {
+    this.dir = dir;
+    this.onError = options.onError ?? ((e) => process.stderr.write(`keel: run index: ${(e as Error).message}\n`));
+    fs.mkdirSync(dir, { recursive: true });
+  }
+
+  private async shardsOf(hour: string): Promise<Shard[]> {
+    let p = this.hours.get(hour);
+    if (!p) {
+      p = (async () => {
+        const names = (await fs.promises.readdir(this.dir)).filter((n) => n.startsWith(`${hour}.`) && n.endsWith(".json"));
+        names.sort((a, b) => part(a) - part(b));
+        if (names.length === 0) names.push(`${hour}.0.json`);
+        const out: Shard[] = [];
+        for (const name of names) out.push(await this.open(name));
+        return out;
+      })();
+      this.hours.set(hour, p);
+      p.catch(() => this.hours.delete(hour));
+    }
+    return p;
+  }
+
+  private async open(name: string): Promise<Shard> {
+    const db = new Low<{ runs: Record<string, RunSummary> }>(new DurableJSONFile(path.join(this.dir, name)), { runs: {} });
+    await db.read();
+    db.data ??= { runs: {} };
+    const shard = { name, db, dirty: false };
+    this.shards.set(name, shard);
+    return shard;
+  }
+
+  put(summary: RunSummary): void {
+    this.place(summary).catch(this.onError);
+  }
+
+  private async place(summary: RunSummary): Promise<void> {
+    const hour = runIdHour(summary.id);
+    const list = await this.shardsOf(hour);
+    let shard = list.find((s) => summary.id in s.db.data.runs);
+    if (!shard) {
+      shard = list[list.length - 1];
+      if (Object.keys(shard.db.data.runs).length >= SHARD_MAX) {
+        shard = await this.open(`${hour}.${part(shard.name) + 1}.json`);
+        list.push(shard);
+      }
+    }
+    shard.db.data.runs[summary.id] = summary;
+    shard.dirty = true;
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.flush().catch(this.onError);
+    }, WRITE_DELAY_MS);
+    this.timer.unref?.();
+  }
+
+  async flush(): Promise<void> {
+    // let puts that are still finding their shard land first
+    await Promise.all([...this.hours.values()].map((p) => p.catch(() => undefined)));
+    await new Promise((r) => setImmediate(r));
+    const writes: Promise<void>[] = [];
+    for (const shard of this.shards.values()) {
+      if (!shard.dirty) continue;
+      shard.dirty = false;
+      writes.push(shard.db.write());
+    }
+    await Promise.all(writes);
+  }
+
+  async get(runId: string): Promise<RunSummary | undefined> {
+    if (!isRunId(runId)) return undefined;
+    for (const s of await this.shardsOf(runIdHour(runId))) {
+      const hit = s.db.data.runs[runId];
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  async list(query: RunQuery = {}): Promise<{ items: RunSummary[]; nextCursor?: string }> {
+    const limit = Math.max(1, Math.min(query.limit ?? 50, 1000));
+    const hours = [
+      ...new Set(
+        (await fs.promises.readdir(this.dir)).filter((n) => n.endsWith(".json") && !n.startsWith(".")).map((n) => n.split(".")[0]),
+      ),
+    ];
+    for (const s of this.shards.values()) hours.push(s.name.split(".")[0]);
+    const sorted = [...new Set(hours)].sort().reverse();
+    const items: RunSummary[] = [];
+    for (const hour of sorted) {
+      if (query.cursor && hour > runIdHour(query.cursor)) continue;
+      const runs = (await this.shardsOf(hour)).flatMap((s) => Object.values(s.db.data.runs));
+      runs.sort((a, b) => (a.id < b.id ? 1 : -1));
+      for (const r of runs) {
+        if (query.cursor && r.id >= query.cursor) continue;
+        if (query.flowId && r.flowId !== query.flowId) continue;
+        if (query.status && r.status !== query.status) continue;
+        items.push(r);
+        if (items.length === limit) return { items, nextCursor: r.id };
+      }
+    }
+    return { items };
+  }
+}
+
+function part(name: string): number {
+  return Number(name.split(".")[1] ?? 0);
+}

@@ -1,0 +1,73 @@
+/**
+ * One process at a time executes runs from a data folder; two would run the same node twice.
+ * The owner writes its pid to `<data>/owner.lock`; a lock whose process is gone (kill -9) is
+ * taken over.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { KeelError } from "../runtime/errors.ts";
+
+/** A held lock; release it when the process is done with the folder. */
+export interface FolderLock {
+  release(): void;
+}
+
+/** What is written in the lock file. */
+export interface LockOwner {
+  pid: number;
+  command: string;
+  since: string;
+}
+
+/** Takes the data folder for this process, or fails naming the process that has it. */
+export function lockDataFolder(dataDir: string, command: string): FolderLock {
+  const file = path.join(dataDir, "owner.lock");
+  const me: LockOwner = { pid: process.pid, command, since: new Date().toISOString() };
+  for (let i = 0; i < 3; i++) {
+    try {
+      fs.writeFileSync(file, JSON.stringify(me), { flag: "wx", mode: 0o600 });
+      let released = false;
+      return {
+        release() {
+          if (released) return;
+          released = true;
+          if (readOwner(file)?.pid === process.pid) fs.rmSync(file, { force: true });
+        },
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    const owner = readOwner(file);
+    if (owner && owner.pid !== process.pid && alive(owner.pid)) {
+      throw new KeelError(
+        "CONFLICT",
+        `the data folder ${dataDir} is in use by process ${owner.pid} (keel ${owner.command}, since ${owner.since}); stop it or use another --data`,
+      );
+    }
+    fs.rmSync(file, { force: true }); // its owner is gone
+  }
+  throw new KeelError("CONFLICT", `could not take the lock on ${dataDir}`);
+}
+
+/** The process holding the data folder, if one is alive. */
+export function folderOwner(dataDir: string): LockOwner | undefined {
+  const owner = readOwner(path.join(dataDir, "owner.lock"));
+  return owner && alive(owner.pid) ? owner : undefined;
+}
+
+function readOwner(file: string): LockOwner | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as LockOwner;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
