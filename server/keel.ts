@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Coordinator, type CoordinatorOptions } from "../runtime/coordinator.ts";
+import type { DoorFactory } from "../runtime/doors.ts";
 import type { NodeRegistry } from "../runtime/registry.ts";
 import { createRegistry } from "../nodes/index.ts";
 import { FileEventStore } from "../storage/eventlog/file-event-store.ts";
@@ -40,11 +41,13 @@ export function openKeel(options: KeelOptions): Keel {
   const index = new FileRunIndex(path.join(dataDir, "index", "runs"));
   const flows = new FileFlowStore(path.join(dataDir, "flows"));
   const outbox = new FileOutbox(path.join(dataDir, "outbox"));
+  // Each door a node may use; a part that adds a door adds one entry here.
+  const doorParts: DoorFactory[] = [() => ({ outbox })];
   const coordinator = new Coordinator({
     store,
     index,
     registry,
-    doors: () => ({ outbox }),
+    doors: (scope) => Object.assign({}, ...doorParts.map((make) => make(scope))),
     ...options.coordinator,
   });
   return {
