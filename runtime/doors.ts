@@ -5,6 +5,9 @@
  * wired together in server/.
  */
 import { KeelError } from "./errors.ts";
+import type { ModelBudget, ModelSpend, ModelsDoor } from "./models/types.ts";
+
+export type { ModelsDoor } from "./models/types.ts";
 
 /** What a door may know about the node calling it, and how it records to the run trace. */
 export interface NodeScope {
@@ -17,6 +20,10 @@ export interface NodeScope {
   trace(type: string, data: Record<string, unknown>): void;
   /** Registers a secret value so that it is redacted from everything the run writes. */
   registerSecret(name: string, value: string): void;
+  /** The flow's model budget, when it sets one. */
+  budget?: ModelBudget;
+  /** What the run has spent on models so far (all nodes, including this one). */
+  spent?(): ModelSpend;
 }
 
 /** Files written by actions, confined to the outbox folder under the data folder. */
@@ -43,11 +50,6 @@ export interface CredentialsDoor {
   get(name: string): Promise<Credential>;
 }
 
-/** Generative models (filled by runtime/models). */
-export interface ModelsDoor {
-  [key: string]: unknown;
-}
-
 /** Long-term and working memory (filled by storage/memory). */
 export interface MemoryDoor {
   [key: string]: unknown;
@@ -61,8 +63,12 @@ export interface Doors {
   memory: MemoryDoor;
 }
 
-/** Makes the doors for one node attempt; the engine calls it with the node's scope. */
-export type DoorFactory = (scope: NodeScope) => Partial<Doors>;
+/**
+ * Makes the doors for one node attempt; the engine calls it with the node's scope. `opened`
+ * holds the doors other factories make for the same scope (filled as they are made: read it
+ * when a door is used, not when it is made), e.g. the models door reads an API key through it.
+ */
+export type DoorFactory = (scope: NodeScope, opened?: Partial<Doors>) => Partial<Doors>;
 
 /** A door that is not configured in this process fails with a clear error when used. */
 export function missingDoor<T extends object>(name: string): T {
