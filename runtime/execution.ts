@@ -11,6 +11,7 @@ import { backoffDelay } from "./retry.ts";
 import type { RunEvent, RunEventBody } from "./schema/events.ts";
 import { applyEvent, isFinished, type RunState } from "./state.ts";
 import type { EngineDeps } from "./engine-deps.ts";
+import { spendOf } from "./models/usage.ts";
 
 /** A crash-interrupted attempt does not count against the retry policy, up to this many. */
 const MAX_INTERRUPTIONS = 10;
@@ -287,6 +288,8 @@ export class RunExecution {
         signal,
         trace: (kind, data) => this.emit({ type: "node.trace", node: id, kind, data }),
         registerSecret: (name, value) => this.deps.registerSecret?.(this.state.id, name, value),
+        budget: this.state.flow.budget,
+        spent: () => spendOf(this.state.usage),
       };
       doors = { ...noDoors, ...this.deps.doors(scope) };
     }

@@ -1,6 +1,7 @@
 import type { SerializedError } from "./errors.ts";
 import type { NodeStatus, RunStatus } from "./schema/events.ts";
 import type { RunState } from "./state.ts";
+import type { UsageTotals } from "./models/usage.ts";
 
 /** One node in a run result. */
 export interface NodeResult {
@@ -8,6 +9,8 @@ export interface NodeResult {
   attempts: number;
   output?: unknown;
   error?: SerializedError;
+  /** The node's model calls: tokens, cost, latency, cache hits (only when it made any). */
+  usage?: UsageTotals;
 }
 
 /** What `keel run` prints and the API returns for a run. */
@@ -19,6 +22,8 @@ export interface RunResult {
   output: Record<string, unknown>;
   nodes: Record<string, NodeResult>;
   error?: SerializedError;
+  /** The run's model calls rolled up (only when it made any). */
+  usage?: UsageTotals;
 }
 
 /** The result view of a run's state. Nodes a finished run never reached show as skipped. */
@@ -30,6 +35,8 @@ export function toRunResult(state: RunState): RunResult {
     const r: NodeResult = { status, attempts: n.attempts };
     if (n.status === "succeeded") r.output = n.output;
     if (n.error && n.status !== "succeeded") r.error = n.error;
+    const usage = state.usage?.nodes[id];
+    if (usage) r.usage = usage;
     nodes[id] = r;
   }
   return {
@@ -39,5 +46,10 @@ export function toRunResult(state: RunState): RunResult {
     output: state.output ?? {},
     nodes,
     ...(state.error ? { error: state.error } : {}),
+    ...(state.usage ? { usage: totalsOf(state.usage) } : {}),
   };
+}
+
+function totalsOf({ nodes: _nodes, ...totals }: NonNullable<RunState["usage"]>): UsageTotals {
+  return totals;
 }

@@ -3,6 +3,7 @@ import { CorruptError, type SerializedError } from "./errors.ts";
 import type { WakeValue } from "./node.ts";
 import type { Flow } from "./schema/flow.ts";
 import type { NodeStatus, RunEvent, RunStatus } from "./schema/events.ts";
+import { addModelCall, MODEL_CALL, type RunUsage } from "./models/usage.ts";
 
 /** One node's state in a run. */
 export interface NodeState {
@@ -45,6 +46,8 @@ export interface RunState {
   lastSeq: number;
   updatedAt: number;
   finishedAt?: number;
+  /** Model calls rolled up per node and for the run (from `model.call` traces), once there is one. */
+  usage?: RunUsage;
 }
 
 /** Builds a run's state from its events; throws CORRUPT when the log does not start a run. */
@@ -114,7 +117,9 @@ export function applyEvent(state: RunState, e: RunEvent): void {
       state.compensations[e.node] = "failed";
       return;
     case "node.log":
+      return;
     case "node.trace":
+      if (e.kind === MODEL_CALL) state.usage = addModelCall(state.usage, e.node, e.data);
       return;
   }
   const n = state.nodes[e.node];
