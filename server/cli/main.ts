@@ -1,6 +1,7 @@
 /** The `keel` command line. */
 import { Command } from "commander";
 import { registerRunCommands } from "./run-commands.ts";
+import { registerStartCommand } from "./start-command.ts";
 
 const program = new Command();
 program
@@ -11,16 +12,6 @@ program
   .configureOutput({ outputError: (str, write) => write(str) });
 
 registerRunCommands(program);
-
-program
-  .command("start")
-  .description("start the Keel server and editor (coming with the server issue)")
-  .option("--data <dir>", "data folder")
-  .action(() => {
-    process.stderr.write(
-      "keel: the server and editor are not built yet.\n" +
-        "Run a flow headless meanwhile:\n  npx keel run templates/hello.keel.json --input '{\"client\":\"Acme\"}'\n",
-    );
-  });
+registerStartCommand(program);
 
 await program.parseAsync(process.argv);
