@@ -155,7 +155,13 @@ export class Coordinator {
     const max = this.opts.maxInputBytes ?? 5 * 1024 * 1024;
     if (size > max) throw new ValidationError(`input is ${size} bytes; the limit is ${max}`);
     if (!schema) return value;
-    const r = schema.safeParse(value);
+    let r: ReturnType<typeof schema.safeParse>;
+    try {
+      r = schema.safeParse(value);
+    } catch (e) {
+      // a schema that refers to itself without end overflows the stack: the flow's fault, not ours
+      throw new ValidationError(`input could not be checked against the flow's input schema: ${(e as Error).message}`);
+    }
     if (r.success) return r.data;
     const lines = r.error.issues.map((i) => `input${formatPath(i.path)}: ${i.message}`);
     throw new ValidationError(`input does not match the flow's input schema:\n  - ${lines.join("\n  - ")}`, {
