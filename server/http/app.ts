@@ -8,6 +8,7 @@ import type { RouteModule, ServerContext } from "./context.ts";
 import { editorRoutes } from "./editor.ts";
 import { errorHandler, notFound } from "./errors.ts";
 import { hostAndOriginGuard } from "./guard.ts";
+import { refuseDeepJson } from "./request.ts";
 import { flowRoutes } from "./routes/flows.ts";
 import { nodeTypeRoutes } from "./routes/node-types.ts";
 import { runRoutes } from "./routes/runs.ts";
@@ -36,7 +37,7 @@ export function createApp(ctx: ServerContext, options: { log?: (line: string) =>
     res.setHeader("Cache-Control", "no-store");
     next();
   });
-  api.use(express.json({ limit: ctx.config.maxBodyBytes }));
+  api.use(express.json({ limit: ctx.config.maxBodyBytes, verify: refuseDeepJson }));
   for (const mount of routeModules) api.use(mount(ctx));
   api.use(notFound);
   app.use("/api", api);

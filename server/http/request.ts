@@ -29,3 +29,27 @@ export function queryString(req: Request, name: string): string | undefined {
   if (typeof v !== "string") throw new ValidationError(`query parameter ${name} must be given once`);
   return v;
 }
+
+/** Deepest nesting of arrays and objects accepted in a JSON body (deeper ones are a 400). */
+export const MAX_JSON_DEPTH = 100;
+
+/**
+ * For express.json's `verify`: refuses bodies nested deeper than MAX_JSON_DEPTH before they are
+ * parsed, so that no recursive walk over a body (validation, expressions) can exhaust the stack.
+ */
+export function refuseDeepJson(_req: unknown, _res: unknown, buf: Buffer): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_JSON_DEPTH) {
+        throw Object.assign(new Error(`the request body is nested more than ${MAX_JSON_DEPTH} levels deep`), { status: 400, type: "entity.too.deep" });
+      }
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+}

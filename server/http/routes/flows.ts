@@ -61,7 +61,7 @@ export const flowRoutes: RouteModule = (ctx) => {
   router.put("/flows/:id", async (req, res) => {
     const doc = jsonBody(req);
     const id = (doc as { id?: unknown } | null)?.id;
-    if (doc !== null && typeof doc === "object" && id !== req.params.id) {
+    if (doc !== null && typeof doc === "object" && !Array.isArray(doc) && id !== req.params.id) {
       throw new ValidationError(`the flow's id ${JSON.stringify(id)} must equal the id in the URL ("${req.params.id}")`, {
         details: { issues: [{ path: "id", message: `id: must equal "${req.params.id}" (the id in the URL)` }] },
       });

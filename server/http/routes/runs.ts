@@ -74,14 +74,15 @@ export const runRoutes: RouteModule = (ctx) => {
   });
 
   router.post("/runs/:id/cancel", async (req, res) => {
-    const before = await coordinator.state(req.params.id); // 404 for an unknown run
-    if (before.status === "succeeded" || before.status === "failed" || before.status === "canceled") {
-      throw new KeelError("CONFLICT", `run ${before.id} already ${before.status}`);
-    }
     const body = objectBody(req, { optional: true });
     const reason = body?.reason;
     if (reason !== undefined && (typeof reason !== "string" || reason.length > 500)) {
       throw new ValidationError("reason must be a string of at most 500 characters");
+    }
+    // a finished run is answered from its log, without loading it for appending
+    const before = await coordinator.state(req.params.id); // 404 for an unknown run
+    if (before.status === "succeeded" || before.status === "failed" || before.status === "canceled") {
+      throw new KeelError("CONFLICT", `run ${before.id} already ${before.status}`);
     }
     const run = await coordinator.cancel(req.params.id, reason ?? "canceled by the operator");
     res.json({ run });
