@@ -20,6 +20,9 @@ import { openKeel, type Keel } from "./keel.ts";
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 5757;
 
+/** Data folders served by this process. */
+const servedHere = new Set<string>();
+
 /** Options for startServer. */
 export interface StartOptions {
   dataDir: string;
@@ -69,7 +72,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const port = options.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new KeelError("VALIDATION", `port must be a whole number from 0 to 65535, got ${port}`);
 
-  const keel = openKeel({ dataDir, coordinator: { log, ...options.coordinator } });
+  // the folder lock lets its own process in again; two servers in one process must not share a folder
+  if (servedHere.has(dataDir)) throw new KeelError("CONFLICT", `the data folder ${dataDir} is in use by this process (keel start); close that server first`);
+  servedHere.add(dataDir);
+  let keel: Keel;
+  try {
+    keel = openKeel({ dataDir, coordinator: { log, ...options.coordinator } });
+  } catch (e) {
+    servedHere.delete(dataDir);
+    throw e;
+  }
   let lock: ReturnType<typeof lockDataFolder> | undefined;
   let server: http.Server | undefined;
   let live: ReturnType<typeof attachLive> | undefined;
@@ -78,6 +90,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     server?.close();
     await keel.close();
     lock?.release();
+    servedHere.delete(dataDir);
   };
   try {
     lock = lockDataFolder(dataDir, "start");
@@ -130,6 +143,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         await closed;
         await keel.close();
         lock!.release();
+        servedHere.delete(dataDir);
       })()),
     };
     return running;

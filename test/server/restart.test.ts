@@ -18,7 +18,7 @@ afterAll(() => {
 });
 
 /** Starts `keel start` on a free port; resolves with its URL once it listens. */
-async function startKeel(): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
+async function startKeel(): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null>; out: () => string }> {
   const child = spawn(process.execPath, [path.join(ROOT, "bin/keel.js"), "start", "--port", "0", "--data", data.dir, "--no-build"], {
     cwd: ROOT,
     env: { ...process.env, KEEL_TOKEN: "" },
@@ -41,12 +41,13 @@ async function startKeel(): Promise<{ child: ChildProcess; url: string; exited: 
     });
     void exited.then((code) => reject(new Error(`keel start exited (${code}); stderr: ${err}`)));
   });
-  return { child, url, exited };
+  return { child, url, exited, out: () => out };
 }
 
 test("a run waiting on a timer finishes after the server is SIGKILLed and started again", async () => {
   const first = await startKeel();
   const token = fs.readFileSync(path.join(data.dir, "token"), "utf8").trim();
+  expect(first.out()).toContain(`Access token: ${token}`);
   expect(fs.statSync(path.join(data.dir, "token")).mode & 0o777).toBe(0o600);
   const call = async (url: string, method: string, p: string, body?: unknown) => {
     const res = await fetch(new URL(`api/${p}`, url), {
