@@ -6,8 +6,11 @@
  */
 import { KeelError } from "./errors.ts";
 import type { ModelBudget, ModelSpend, ModelsDoor } from "./models/types.ts";
+import type { MemoryDoor } from "./memory.ts";
 
 export type { ModelsDoor } from "./models/types.ts";
+/** Long-term and working memory (runtime/memory.ts; implemented by storage/memory). */
+export type { MemoryDoor } from "./memory.ts";
 
 /** What a door may know about the node calling it, and how it records to the run trace. */
 export interface NodeScope {
@@ -48,11 +51,6 @@ export interface Credential {
 /** Credentials by name, checked against the running flow. */
 export interface CredentialsDoor {
   get(name: string): Promise<Credential>;
-}
-
-/** Long-term and working memory (filled by storage/memory). */
-export interface MemoryDoor {
-  [key: string]: unknown;
 }
 
 /** Every door a node can use. */
