@@ -5,11 +5,15 @@ import { actionFile } from "./action-file.ts";
 import { actionHttp } from "./action-http.ts";
 import { logicBranch } from "./logic-branch.ts";
 import { logicMerge } from "./logic-merge.ts";
+import { modelClassify } from "./model-classify.ts";
+import { modelExtract } from "./model-extract.ts";
+import { modelGenerate } from "./model-generate.ts";
+import { modelSummarize } from "./model-summarize.ts";
 import { transform } from "./transform.ts";
 import { triggerManual } from "./trigger-manual.ts";
 import { waitTimer } from "./wait-timer.ts";
 
-export const builtinNodes: NodeType[] = [triggerManual, transform, logicBranch, logicMerge, waitTimer, actionHttp, actionFile];
+export const builtinNodes: NodeType[] = [triggerManual, transform, logicBranch, logicMerge, waitTimer, actionHttp, actionFile, modelSummarize, modelGenerate, modelClassify, modelExtract];
 
 /** A registry holding every built-in node type. */
 export function createRegistry(extra: NodeType[] = []): NodeRegistry {
