@@ -5,13 +5,16 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Coordinator, type CoordinatorOptions } from "../runtime/coordinator.ts";
-import type { DoorFactory } from "../runtime/doors.ts";
+import type { DoorFactory, Doors } from "../runtime/doors.ts";
 import type { NodeRegistry } from "../runtime/registry.ts";
 import { createRegistry } from "../nodes/index.ts";
 import { FileEventStore } from "../storage/eventlog/file-event-store.ts";
 import { FileFlowStore } from "../storage/docs/flow-store.ts";
 import { FileRunIndex } from "../storage/docs/run-index.ts";
 import { FileOutbox } from "../storage/outbox.ts";
+import { ModelHub } from "../runtime/models/hub.ts";
+import { FileResponseCache } from "../storage/models/response-cache.ts";
+import { modelSettingsLoader, settingsFileOf } from "../storage/models/settings-file.ts";
 
 /** Options for opening a Keel data folder. */
 export interface KeelOptions {
@@ -28,6 +31,8 @@ export interface Keel {
   index: FileRunIndex;
   flows: FileFlowStore;
   outbox: FileOutbox;
+  /** Models: settings from `<data>/settings.json`, responses cached under `<data>/models/cache`. */
+  models: ModelHub;
   coordinator: Coordinator;
   close(): Promise<void>;
 }
@@ -41,13 +46,18 @@ export function openKeel(options: KeelOptions): Keel {
   const index = new FileRunIndex(path.join(dataDir, "index", "runs"));
   const flows = new FileFlowStore(path.join(dataDir, "flows"));
   const outbox = new FileOutbox(path.join(dataDir, "outbox"));
+  const models = new ModelHub({ settings: modelSettingsLoader(settingsFileOf(dataDir)), cache: new FileResponseCache(path.join(dataDir, "models", "cache")) });
   // Each door a node may use; a part that adds a door adds one entry here.
-  const doorParts: DoorFactory[] = [() => ({ outbox })];
+  const doorParts: DoorFactory[] = [() => ({ outbox }), (scope, opened) => ({ models: models.door(scope, { credentials: () => opened?.credentials }) })];
   const coordinator = new Coordinator({
     store,
     index,
     registry,
-    doors: (scope) => Object.assign({}, ...doorParts.map((make) => make(scope))),
+    doors: (scope) => {
+      const opened: Partial<Doors> = {};
+      for (const make of doorParts) Object.assign(opened, make(scope, opened));
+      return opened;
+    },
     ...options.coordinator,
   });
   return {
@@ -57,6 +67,7 @@ export function openKeel(options: KeelOptions): Keel {
     index,
     flows,
     outbox,
+    models,
     coordinator,
     async close() {
       await coordinator.close();
