@@ -12,23 +12,21 @@ import { draft } from "./draft.ts";
 import { hashedEmbeddings, LOCAL_EMBEDDING_DIM, LOCAL_EMBEDDING_MODEL } from "./embedding.ts";
 import { extractBySchema } from "./extract.ts";
 import { extractFacts, summarize } from "./summarize.ts";
-import { estimateTokens } from "./text.ts";
 
 /** The local provider (one instance serves every call). */
 export function localProvider(): ModelProvider {
   return {
     name: LOCAL_PROVIDER,
     type: "local",
+    // no token counts: the router estimates them and marks them estimated
     async chat(req) {
-      const out = answer(req);
-      const input = req.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
-      return { ...out, inputTokens: input, outputTokens: estimateTokens(out.text) };
+      return answer(req);
     },
     async embed(req: ProviderEmbedRequest): Promise<ProviderEmbedResponse> {
       if (req.model !== LOCAL_EMBEDDING_MODEL) {
         throw new ProviderFailure(LOCAL_PROVIDER, "rejected", `no embedding model "${req.model}" (the local one is "${LOCAL_EMBEDDING_MODEL}", ${LOCAL_EMBEDDING_DIM} dimensions)`);
       }
-      return { vectors: hashedEmbeddings(req.texts), inputTokens: req.texts.reduce((n, t) => n + estimateTokens(t), 0) };
+      return { vectors: hashedEmbeddings(req.texts) };
     },
   };
 }
