@@ -5,7 +5,7 @@
  */
 import type { DoorFactory } from "./doors.ts";
 import type { EngineDeps } from "./engine-deps.ts";
-import { KeelError, ValidationError } from "./errors.ts";
+import { KeelError, toKeelError, ValidationError } from "./errors.ts";
 import { downstreamOf } from "./graph.ts";
 import { newRunId } from "./ids.ts";
 import type { WakeValue } from "./node.ts";
@@ -255,13 +255,27 @@ export class Coordinator {
 
   /**
    * Continues every run a crash or restart left open. Runs that were running go on from their
-   * last checkpoint; waiting runs re-arm their timers (firing the ones that fell due).
+   * last checkpoint; waiting runs re-arm their timers (firing the ones that fell due). A run whose
+   * log cannot be read (CORRUPT) is left untouched and reported to `onUnreadable`; without it, the
+   * first such error is thrown once the other runs have settled.
    */
-  async resumeAll(until: SettleUntil = "settled"): Promise<RunResult[]> {
+  async resumeAll(
+    until: SettleUntil = "settled",
+    options: { onUnreadable?: (runId: string, error: KeelError) => void } = {},
+  ): Promise<RunResult[]> {
     const ids = await this.opts.store.openRuns();
     const results: Promise<RunResult>[] = [];
+    const unreadable: KeelError[] = [];
     for (const runId of ids) {
-      const exec = await this.load(runId);
+      let exec: RunExecution;
+      try {
+        exec = await this.load(runId);
+      } catch (e) {
+        // one damaged log must not keep every other interrupted run from finishing
+        unreadable.push(toKeelError(e));
+        options.onUnreadable?.(runId, toKeelError(e));
+        continue;
+      }
       const s = exec.state;
       if (isFinished(s.status)) {
         // the crash came after the last event but before the run was closed
@@ -275,7 +289,9 @@ export class Coordinator {
       void exec.drive();
       results.push(done);
     }
-    return Promise.all(results);
+    const resumed = await Promise.all(results);
+    if (unreadable.length && !options.onUnreadable) throw unreadable[0];
+    return resumed;
   }
 
   /** The state of a run, live or read from its log. */

@@ -63,10 +63,16 @@ export function registerRunCommands(program: Command): void {
     .action(
       command(async (opts: { data?: string; quiet?: boolean }) =>
         withKeel(opts, "resume", async (keel) => {
-          const results = await keel.coordinator.resumeAll("not-timer");
+          let unreadable = 0;
+          const results = await keel.coordinator.resumeAll("not-timer", {
+            onUnreadable: (_runId, e) => {
+              unreadable++;
+              process.stderr.write(`keel: ${e.message}\n`);
+            },
+          });
           for (const r of results) printJson(r);
           if (!opts.quiet) process.stderr.write(`keel: ${results.length} run${results.length === 1 ? "" : "s"} resumed\n`);
-          return results.reduce((code, r) => Math.max(code, exitCodeOf(r)), 0);
+          return results.reduce((code, r) => Math.max(code, exitCodeOf(r)), unreadable ? 1 : 0);
         }),
       ),
     );
