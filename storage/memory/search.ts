@@ -1,0 +1,88 @@
+/**
+ * Hybrid search in one memory table: a vector search and a full-text (BM25) search run side by
+ * side with the same filter, and their rankings are fused by reciprocal rank (RRF: each list
+ * adds 1 / (60 + rank)), which needs no calibration between cosine and BM25 scores.
+ */
+import { ValidationError } from "../../runtime/errors.ts";
+import type { MemoryHit } from "../../runtime/memory.ts";
+import { citationOf, ITEM_COLUMNS, itemOf } from "./rows.ts";
+import type { SpaceTable } from "./space-table.ts";
+
+/** The usual RRF constant: damps the weight of the very first ranks. */
+export const RRF_K = 60;
+/** Largest k a search may ask for. */
+export const MAX_K = 100;
+
+/** One search in a table. */
+export interface SearchSpec {
+  query: string;
+  /** The embedded query; absent for text-only search. */
+  vector?: Float32Array;
+  mode: "hybrid" | "vector" | "text";
+  k: number;
+  where?: string;
+}
+
+type Row = Record<string, unknown>;
+
+export async function searchIn(table: SpaceTable, spec: SearchSpec): Promise<MemoryHit[]> {
+  if (!Number.isInteger(spec.k) || spec.k < 1 || spec.k > MAX_K) throw new ValidationError(`memory search k must be an integer from 1 to ${MAX_K}, got ${spec.k}`);
+  // Each list goes deeper than k so that fusion can lift an item both lists rank moderately.
+  const depth = Math.max(20, spec.k * 3);
+  const wantVector = spec.mode !== "text" && spec.vector !== undefined && spec.vector.some((x) => x !== 0);
+  const wantText = spec.mode !== "vector" && spec.query.trim().length > 0;
+  const [byVector, byText] = await Promise.all([
+    wantVector ? vectorSearch(table, spec.vector!, depth, spec.where) : [],
+    wantText ? textSearch(table, spec.query, depth, spec.where) : [],
+  ]);
+  return fuse(byVector, byText).slice(0, spec.k);
+}
+
+async function vectorSearch(table: SpaceTable, vector: Float32Array, limit: number, where: string | undefined): Promise<Row[]> {
+  let q = table.table.vectorSearch(vector).distanceType("cosine").select([...ITEM_COLUMNS, "_distance"]).limit(limit);
+  const nprobes = await table.nprobes();
+  if (nprobes !== undefined) q = q.nprobes(nprobes);
+  if (where) q = q.where(where);
+  return q.toArray();
+}
+
+async function textSearch(table: SpaceTable, query: string, limit: number, where: string | undefined): Promise<Row[]> {
+  const state = await table.indexState();
+  if (!state.fullText) return []; // an empty table has no full-text index yet
+  let q = table.table.query().fullTextSearch(query, { columns: "text" }).select([...ITEM_COLUMNS, "_score"]).limit(limit);
+  if (where) q = q.where(where);
+  return q.toArray();
+}
+
+/** Reciprocal-rank fusion of the two rankings; ties go to the closer vector. */
+export function fuse(byVector: Row[], byText: Row[]): MemoryHit[] {
+  const hits = new Map<string, MemoryHit>();
+  const hitOf = (row: Row): MemoryHit => {
+    const id = String(row.id);
+    let hit = hits.get(id);
+    if (!hit) {
+      const item = itemOf(row);
+      hit = { ...item, score: 0, matchedBy: [], citation: citationOf(item) };
+      hits.set(id, hit);
+    }
+    return hit;
+  };
+  byVector.forEach((row, rank) => {
+    const hit = hitOf(row);
+    hit.score += 1 / (RRF_K + rank + 1);
+    hit.similarity = round(1 - Number(row._distance));
+    hit.matchedBy.push("vector");
+  });
+  byText.forEach((row, rank) => {
+    const hit = hitOf(row);
+    hit.score += 1 / (RRF_K + rank + 1);
+    hit.matchedBy.push("text");
+  });
+  return [...hits.values()]
+    .map((h) => ({ ...h, score: round(h.score) }))
+    .sort((a, b) => b.score - a.score || (b.similarity ?? -1) - (a.similarity ?? -1));
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
