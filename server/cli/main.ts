@@ -1,5 +1,6 @@
 /** The `keel` command line. */
 import { Command } from "commander";
+import { registerModelsCommands } from "./models-commands.ts";
 import { registerRunCommands } from "./run-commands.ts";
 import { registerStartCommand } from "./start-command.ts";
 
@@ -12,6 +13,7 @@ program
   .configureOutput({ outputError: (str, write) => write(str) });
 
 registerRunCommands(program);
+registerModelsCommands(program);
 registerStartCommand(program);
 
 await program.parseAsync(process.argv);
