@@ -150,6 +150,7 @@ export class Coordinator {
     try {
       size = Buffer.byteLength(JSON.stringify(value) ?? "");
     } catch (e) {
+      if (e instanceof RangeError) throw new ValidationError(`input is nested too deeply (${e.message})`);
       throw new ValidationError(`input is not JSON: ${(e as Error).message}`);
     }
     const max = this.opts.maxInputBytes ?? 5 * 1024 * 1024;
@@ -219,7 +220,8 @@ export class Coordinator {
 
   /** Answers a waiting node (an approval decision, a timer) and continues its run. */
   async wake(runId: string, nodeId: string, wake: WakeValue): Promise<RunResult> {
-    const exec = await this.settledExecution(runId);
+    let exec = await this.settledExecution(runId);
+    while (exec.finishing) exec = await this.settledExecution(runId); // it may have run out of work meanwhile
     void exec.wake(nodeId, wake); // throws CONFLICT at once when the node is not waiting
     // settling takes at least one turn of the event loop, so this watcher cannot miss it
     const done = this.settled(runId);

@@ -152,7 +152,9 @@ function prepareNode(n: FlowNode, def: NodeType, index: number, issues: FlowIssu
   try {
     params = compileParams(n.params, `${label} params`, def.literalParams);
   } catch (e) {
-    issues.push({ path: `nodes[${index}].params`, nodeId: n.id, message: (e as Error).message });
+    // compile errors name the param already; a stack overflow (params nested thousands deep) does not
+    const message = e instanceof RangeError ? `${label} params: nested too deeply (${e.message})` : (e as Error).message;
+    issues.push({ path: `nodes[${index}].params`, nodeId: n.id, message });
     return undefined;
   }
   const check = def.params.safeParse(n.params);
