@@ -41,22 +41,24 @@ export async function routeChat(hub: HubContext, req: ChatRequest, scope: CallSc
       throwIfAborted(signal);
       const provider = hub.provider(c.provider);
       const price = priceOf(hub.settings, c.provider, c.model);
-      const over = overBudget(hub, scope, req, c, price);
-      if (over) {
-        budgetSkips++;
-        lastReason = "budget";
-        trace("model.budget", { provider: c.provider, model: c.model, tier: c.tier, ...over });
-        continue;
-      }
       const base = { provider: c.provider, providerType: provider.type, model: c.model, ...(c.tier ? { tier: c.tier } : {}), ...(requested ? { requestedTier: requested } : {}) };
       const degradedFrom = requested && c.tier !== requested ? requested : undefined;
       const key = hub.cache && req.cache !== false && provider.type !== "local" ? keyOf(hub, req, c) : undefined;
       if (key) {
         const hit = await hub.cache!.get(key).catch(() => undefined);
         if (hit && hub.now() - hit.createdAt <= hub.settings.cache.ttlDays * 86_400_000) {
+          req.onText?.(hit.text);
           trace(MODEL_CALL, { operation: "chat", ...base, inputTokens: 0, outputTokens: 0, latencyMs: 0, costUsd: 0, cached: true, savedUsd: hit.costUsd, ...(degradedFrom ? { degradedFrom } : {}) });
           return { text: hit.text, ...(hit.value === undefined ? {} : { value: hit.value }), ...(hit.confidence === undefined ? {} : { confidence: hit.confidence }), provider: c.provider, model: c.model, ...(c.tier ? { tier: c.tier } : {}), ...(degradedFrom ? { degradedFrom } : {}), usage: { inputTokens: 0, outputTokens: 0, estimated: false }, costUsd: 0, cached: true, latencyMs: 0 };
         }
+      }
+      // after the cache: a cached answer is free whatever the budget
+      const over = overBudget(hub, scope, req, c, price);
+      if (over) {
+        budgetSkips++;
+        lastReason = "budget";
+        trace("model.budget", { provider: c.provider, model: c.model, tier: c.tier, ...over });
+        continue;
       }
       let rateRetries = 0;
       let messages = req.messages;

@@ -2,6 +2,7 @@ import net from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startOllamaWireServer } from "../support/ollama-wire-server.ts";
 import { startOpenAIWireServer, type WireServer } from "../support/openai-wire-server.ts";
+import { MemoryResponseCache } from "../../runtime/models/cache.ts";
 import { ask, hubFixture } from "./hub-fixture.ts";
 
 let openai: WireServer;
@@ -279,6 +280,20 @@ describe("cache and budget", () => {
     await f.hub.chat({ ...req, temperature: 0.5 }, f.scope); // other parameters: another request
     await f.hub.chat({ ...req, cache: false }, f.scope); // opted out
     expect(openai.requests).toHaveLength(3);
+  });
+
+  it("serves a cached answer even when the budget would forbid a new call", async () => {
+    const cache = new MemoryResponseCache();
+    const settings = { providers: providers(), tiers: { mid: [{ provider: "oa", model: "gpt-test" }] }, prices: PRICES };
+    const warm = hubFixture(settings, { env, cache });
+    await warm.hub.chat({ messages: ask("warm") }, warm.scope);
+    const f = hubFixture(settings, { env, cache, budget: { maxCostUsd: 0 } });
+    const pieces: string[] = [];
+    const r = await f.hub.chat({ messages: ask("warm"), degrade: false, onText: (d) => pieces.push(d) }, f.scope);
+    expect(r).toMatchObject({ cached: true, costUsd: 0 });
+    expect(pieces.join("")).toBe(r.text);
+    await expect(f.hub.chat({ messages: ask("cold"), degrade: false }, f.scope)).rejects.toMatchObject({ code: "BUDGET" });
+    expect(openai.requests).toHaveLength(1);
   });
 
   it("falls back to a cheaper tier when the budget would be exceeded", async () => {
