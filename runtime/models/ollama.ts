@@ -3,16 +3,20 @@
  * carries the call's signal (the client takes none per request), and error bodies are made
  * JSON before the client reads them (it would print non-JSON ones to stdout).
  */
-import { Ollama } from "ollama";
+import type { Ollama } from "ollama";
 import type { ProviderSettings } from "./settings.ts";
 import { connectionFailure, failureForStatus, ProviderFailure, type ModelProvider } from "./provider.ts";
 
 type OllamaSettings = Extract<ProviderSettings, { type: "ollama" }>;
 
+// loaded on first use, like the OpenAI SDK
+let sdk: Promise<typeof Ollama> | undefined;
+const loadSdk = () => (sdk ??= import("ollama").then((m) => m.Ollama));
+
 /** An Ollama host as a provider. */
 export function ollamaProvider(name: string, settings: OllamaSettings): ModelProvider {
-  const client = (signal: AbortSignal) =>
-    new Ollama({
+  const client = async (signal: AbortSignal) =>
+    new (await loadSdk())({
       host: settings.host,
       headers: settings.headers,
       fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -40,7 +44,7 @@ export function ollamaProvider(name: string, settings: OllamaSettings): ModelPro
       };
       const base = { model: req.model, messages: req.messages, options, ...(req.schema ? { format: req.schema } : {}) };
       try {
-        const c = client(req.signal);
+        const c = await client(req.signal);
         if (!req.onText) {
           const res = await c.chat({ ...base, stream: false });
           return { text: res.message?.content ?? "", inputTokens: res.prompt_eval_count, outputTokens: res.eval_count };
@@ -66,7 +70,7 @@ export function ollamaProvider(name: string, settings: OllamaSettings): ModelPro
     },
     async embed(req) {
       try {
-        const res = await client(req.signal).embed({ model: req.model, input: req.texts });
+        const res = await (await client(req.signal)).embed({ model: req.model, input: req.texts });
         if (res.embeddings?.length !== req.texts.length) {
           throw new ProviderFailure(name, "server", `asked for ${req.texts.length} embeddings, got ${res.embeddings?.length ?? 0}`);
         }

@@ -2,16 +2,21 @@
  * The `openai` provider: any OpenAI-compatible endpoint (OpenAI, vLLM, llama.cpp server,
  * LM Studio...) through the `openai` client, with its own retries off (the router decides).
  */
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import type { ProviderSettings } from "./settings.ts";
 import { connectionFailure, failureForStatus, ProviderFailure, type ModelProvider, type ProviderChatResponse } from "./provider.ts";
 
 type OpenAISettings = Extract<ProviderSettings, { type: "openai" }>;
+type OpenAIClass = typeof OpenAI;
+
+// loaded on first use: the SDK costs ~100 ms to import, and most runs never call it
+let sdk: Promise<OpenAIClass> | undefined;
+const loadSdk = () => (sdk ??= import("openai").then((m) => m.default));
 
 /** An OpenAI-compatible provider; `apiKey` is asked for on each call (it may come from the vault). */
 export function openaiProvider(name: string, settings: OpenAISettings, apiKey: () => Promise<string | undefined>): ModelProvider {
-  const client = async () =>
+  const client = async (OpenAI: OpenAIClass) =>
     new OpenAI({
       apiKey: (await apiKey()) ?? "not-needed", // local servers (vLLM, llama.cpp) take any key
       baseURL: settings.baseURL,
@@ -35,8 +40,9 @@ export function openaiProvider(name: string, settings: OpenAISettings, apiKey: (
         ...(req.schema ? { response_format: { type: "json_schema", json_schema: { name: req.schemaName ?? "answer", schema: req.schema, strict: false } } } : {}),
         ...(req.logprobs ? { logprobs: true } : {}),
       };
+      const OpenAI = await loadSdk();
       try {
-        const c = await client();
+        const c = await client(OpenAI);
         if (!stream) {
           const res = await c.chat.completions.create({ ...body, stream: false }, { signal: req.signal });
           const choice = res.choices?.[0];
@@ -69,17 +75,18 @@ export function openaiProvider(name: string, settings: OpenAISettings, apiKey: (
         out.confidence = confidenceOf(logprobs);
         return out;
       } catch (e) {
-        throw normalize(name, e);
+        throw normalize(name, e, OpenAI);
       }
     },
     async embed(req) {
+      const OpenAI = await loadSdk();
       try {
-        const res = await (await client()).embeddings.create({ model: req.model, input: req.texts, encoding_format: "float" }, { signal: req.signal });
+        const res = await (await client(OpenAI)).embeddings.create({ model: req.model, input: req.texts, encoding_format: "float" }, { signal: req.signal });
         const data = [...res.data].sort((a, b) => a.index - b.index);
         if (data.length !== req.texts.length) throw new ProviderFailure(name, "server", `asked for ${req.texts.length} embeddings, got ${data.length}`);
         return { vectors: data.map((d) => Float32Array.from(d.embedding)), inputTokens: res.usage?.prompt_tokens };
       } catch (e) {
-        throw normalize(name, e);
+        throw normalize(name, e, OpenAI);
       }
     },
   };
@@ -92,7 +99,7 @@ function confidenceOf(tokens: ReadonlyArray<{ logprob: number }> | null | undefi
   return Math.round(Math.exp(mean) * 1000) / 1000;
 }
 
-function normalize(name: string, e: unknown): unknown {
+function normalize(name: string, e: unknown, OpenAI: OpenAIClass): unknown {
   if (e instanceof ProviderFailure) return e;
   if (e instanceof OpenAI.APIUserAbortError || (e as Error)?.name === "AbortError") return e; // the router knows why
   if (e instanceof OpenAI.APIConnectionError) return connectionFailure(name, e);

@@ -148,14 +148,24 @@ describe("model nodes in a real flow, with remote providers", () => {
     const dir = tempDir("keel-models-cache-");
     cleanups.push(dir.cleanup);
     const flow = makeFlow([{ id: "s", type: "model.summarize", params: { text: NOTE, tier: "mid" } }]);
-    const first = await keelWith(remote(), dir.dir).coordinator.run(flow, {});
-    const second = await keelWith(undefined, dir.dir).coordinator.run(flow, {}); // another process's worth: a new Keel
+    // one Keel at a time on a data folder, as in real use: each run in a fresh one
+    const runIn = async (f: typeof flow, models?: unknown) => {
+      if (models !== undefined) fs.writeFileSync(path.join(dir.dir, "settings.json"), JSON.stringify({ models }));
+      const keel = testKeel({ dataDir: dir.dir });
+      try {
+        return await keel.coordinator.run(f, {});
+      } finally {
+        await keel.close();
+      }
+    };
+    const first = await runIn(flow, remote());
+    const second = await runIn(flow);
     expect(openai.requests).toHaveLength(1);
     expect(first.usage).toMatchObject({ calls: 1, cacheHits: 0 });
     expect(first.usage!.costUsd).toBeGreaterThan(0);
     expect(second.usage).toMatchObject({ calls: 1, cacheHits: 1, costUsd: 0, inputTokens: 0 });
     expect((second.nodes.s.output as any).call).toMatchObject({ cached: true, costUsd: 0 });
-    const noCache = await keelWith(undefined, dir.dir).coordinator.run(makeFlow([{ id: "s", type: "model.summarize", params: { text: NOTE, tier: "mid", cache: false } }]), {});
+    const noCache = await runIn(makeFlow([{ id: "s", type: "model.summarize", params: { text: NOTE, tier: "mid", cache: false } }]));
     expect(noCache.usage?.cacheHits).toBe(0);
     expect(openai.requests).toHaveLength(2);
   });
