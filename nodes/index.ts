@@ -5,6 +5,9 @@ import { actionFile } from "./action-file.ts";
 import { actionHttp } from "./action-http.ts";
 import { logicBranch } from "./logic-branch.ts";
 import { logicMerge } from "./logic-merge.ts";
+import { memoryCondense } from "./memory-condense.ts";
+import { memoryRemember } from "./memory-remember.ts";
+import { memoryRetrieve } from "./memory-retrieve.ts";
 import { modelClassify } from "./model-classify.ts";
 import { modelExtract } from "./model-extract.ts";
 import { modelGenerate } from "./model-generate.ts";
@@ -13,7 +16,7 @@ import { transform } from "./transform.ts";
 import { triggerManual } from "./trigger-manual.ts";
 import { waitTimer } from "./wait-timer.ts";
 
-export const builtinNodes: NodeType[] = [triggerManual, transform, logicBranch, logicMerge, waitTimer, actionHttp, actionFile, modelSummarize, modelGenerate, modelClassify, modelExtract];
+export const builtinNodes: NodeType[] = [triggerManual, transform, logicBranch, logicMerge, waitTimer, actionHttp, actionFile, modelSummarize, modelGenerate, modelClassify, modelExtract, memoryRetrieve, memoryRemember, memoryCondense];
 
 /** A registry holding every built-in node type. */
 export function createRegistry(extra: NodeType[] = []): NodeRegistry {

@@ -15,6 +15,9 @@ import { FileOutbox } from "../storage/outbox.ts";
 import { ModelHub } from "../runtime/models/hub.ts";
 import { FileResponseCache } from "../storage/models/response-cache.ts";
 import { modelSettingsLoader, settingsFileOf } from "../storage/models/settings-file.ts";
+import { modelsEmbedder } from "../runtime/memory.ts";
+import { memoryDoor } from "../storage/memory/door.ts";
+import { LanceMemoryStore } from "../storage/memory/store.ts";
 
 /** Options for opening a Keel data folder. */
 export interface KeelOptions {
@@ -33,6 +36,8 @@ export interface Keel {
   outbox: FileOutbox;
   /** Models: settings from `<data>/settings.json`, responses cached under `<data>/models/cache`. */
   models: ModelHub;
+  /** Memory: LanceDB under `<data>/memory`, a table per embedding model; embeds with the configured embedding model. */
+  memory: LanceMemoryStore;
   coordinator: Coordinator;
   close(): Promise<void>;
 }
@@ -47,8 +52,13 @@ export function openKeel(options: KeelOptions): Keel {
   const flows = new FileFlowStore(path.join(dataDir, "flows"));
   const outbox = new FileOutbox(path.join(dataDir, "outbox"));
   const models = new ModelHub({ settings: modelSettingsLoader(settingsFileOf(dataDir)), cache: new FileResponseCache(path.join(dataDir, "models", "cache")) });
+  const memory = new LanceMemoryStore({ dir: path.join(dataDir, "memory"), embedder: modelsEmbedder({ embed: (req) => models.embed(req) }) });
   // Each door a node may use; a part that adds a door adds one entry here.
-  const doorParts: DoorFactory[] = [() => ({ outbox }), (scope, opened) => ({ models: models.door(scope, { credentials: () => opened?.credentials }) })];
+  const doorParts: DoorFactory[] = [
+    () => ({ outbox }),
+    (scope, opened) => ({ models: models.door(scope, { credentials: () => opened?.credentials }) }),
+    (scope, opened) => ({ memory: memoryDoor(memory, { scope, models: () => opened?.models }) }),
+  ];
   const coordinator = new Coordinator({
     store,
     index,
@@ -68,9 +78,11 @@ export function openKeel(options: KeelOptions): Keel {
     flows,
     outbox,
     models,
+    memory,
     coordinator,
     async close() {
       await coordinator.close();
+      await memory.close();
       await store.close();
     },
   };
