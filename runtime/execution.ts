@@ -72,9 +72,12 @@ export class RunExecution {
     return this.driving;
   }
 
-  /** True while the run writes its last event: a wake or cancel must wait for the next load. */
+  /**
+   * True once the drive has run out of work and is writing the run's last event (or its waiting
+   * mark), then letting go of its log: a wake or cancel must wait for it and load the run again.
+   */
   get finishing(): boolean {
-    return this.closing;
+    return this.closing || (this.driving !== undefined && this.idle === undefined);
   }
 
   /** Answers a waiting node; the run continues from it. Throws CONFLICT if it is not waiting. */
