@@ -18,6 +18,8 @@ import { modelSettingsLoader, settingsFileOf } from "../storage/models/settings-
 import { modelsEmbedder } from "../runtime/memory.ts";
 import { memoryDoor } from "../storage/memory/door.ts";
 import { LanceMemoryStore } from "../storage/memory/store.ts";
+import { ApprovalDesk } from "../runtime/approvals/desk.ts";
+import { FileApprovalStore } from "../storage/approvals/file-approval-store.ts";
 
 /** Options for opening a Keel data folder. */
 export interface KeelOptions {
@@ -39,6 +41,8 @@ export interface Keel {
   /** Memory: LanceDB under `<data>/memory`, a table per embedding model; embeds with the configured embedding model. */
   memory: LanceMemoryStore;
   coordinator: Coordinator;
+  /** Approvals: the inbox and the one door decisions go through (records under `<data>/approvals`). */
+  approvals: ApprovalDesk;
   close(): Promise<void>;
 }
 
@@ -59,7 +63,10 @@ export function openKeel(options: KeelOptions): Keel {
     (scope, opened) => ({ models: models.door(scope, { credentials: () => opened?.credentials }) }),
     (scope, opened) => ({ memory: memoryDoor(memory, { scope, models: () => opened?.models }) }),
   ];
+  const approvalStore = new FileApprovalStore(path.join(dataDir, "approvals"));
+  const approvals = new ApprovalDesk({ store: approvalStore, syncLog: () => store.sync() });
   const coordinator = new Coordinator({
+    waits: { approval: approvals },
     store,
     index,
     registry,
@@ -70,6 +77,7 @@ export function openKeel(options: KeelOptions): Keel {
     },
     ...options.coordinator,
   });
+  approvals.attach(coordinator);
   return {
     dataDir,
     registry,
@@ -80,8 +88,11 @@ export function openKeel(options: KeelOptions): Keel {
     models,
     memory,
     coordinator,
+    approvals,
     async close() {
+      await approvals.idle(); // approvals being shown are written before the process lets go
       await coordinator.close();
+      await approvalStore.close();
       await memory.close();
       await store.close();
     },
