@@ -40,7 +40,7 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-const call = (params: Record<string, unknown>, extra: Parameters<typeof makeContext>[0] extends infer O ? Partial<O> : never = {}) =>
+const call = (params: Record<string, unknown>, extra: { signal?: AbortSignal } = {}) =>
   actionHttp.run(makeContext({ params: actionHttp.params.parse(params), idempotencyKey: "keel:r1:pay", ...extra }));
 
 async function failure(p: Promise<unknown> | unknown): Promise<KeelError> {
