@@ -1,5 +1,6 @@
 /** The `keel` command line. */
 import { Command } from "commander";
+import { registerMemoryCommands } from "./memory-commands.ts";
 import { registerModelsCommands } from "./models-commands.ts";
 import { registerRunCommands } from "./run-commands.ts";
 import { registerStartCommand } from "./start-command.ts";
@@ -14,6 +15,7 @@ program
 
 registerRunCommands(program);
 registerModelsCommands(program);
+registerMemoryCommands(program);
 registerStartCommand(program);
 
 await program.parseAsync(process.argv);

@@ -120,8 +120,9 @@ async function nearestAlive(
   return { row: rows[0], similarity: 1 - Number(rows[0]._distance) };
 }
 
+/** Text compared for "the same fact": case, spacing and final punctuation do not count. */
 function normalise(text: string): string {
-  return text.replace(/\s+/g, " ").trim().toLowerCase();
+  return text.replace(/\s+/g, " ").trim().replace(/[.!;:,\s]+$/, "").toLowerCase();
 }
 
 function parse(json: string): Record<string, MetadataValue> {
