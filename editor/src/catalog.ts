@@ -1,0 +1,15 @@
+/** The node types the server offers (GET /api/node-types), loaded once per page. */
+import { api } from "./api/client.ts";
+import type { NodeTypeInfo } from "./api/types.ts";
+
+/** Node types as a list (palette order is decided there) and by name. */
+export interface Catalog {
+  types: NodeTypeInfo[];
+  byName: ReadonlyMap<string, NodeTypeInfo>;
+}
+
+/** Loads the catalog. */
+export async function loadCatalog(): Promise<Catalog> {
+  const { items } = await api<{ items: NodeTypeInfo[] }>("GET", "node-types");
+  return { types: items, byName: new Map(items.map((t) => [t.type, t])) };
+}

@@ -1,0 +1,20 @@
+/** Builds the browser editor into editor/dist (served by `keel start`). */
+import { fileURLToPath } from "node:url";
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vite";
+
+const root = fileURLToPath(new URL(".", import.meta.url));
+
+export default defineConfig({
+  root,
+  base: "/",
+  plugins: [react()],
+  // the editor is served by Keel's own server; this dev server is only for `vite --config editor/vite.config.ts`
+  server: { host: "127.0.0.1" },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2022",
+    chunkSizeWarningLimit: 800,
+  },
+});
