@@ -3,6 +3,7 @@ import type { NodeType } from "../runtime/node.ts";
 import { NodeRegistry } from "../runtime/registry.ts";
 import { actionFile } from "./action-file.ts";
 import { actionHttp } from "./action-http.ts";
+import { codeJs } from "./code-js.ts";
 import { humanApprove } from "./human-approve.ts";
 import { logicBranch } from "./logic-branch.ts";
 import { logicMerge } from "./logic-merge.ts";
@@ -17,7 +18,7 @@ import { transform } from "./transform.ts";
 import { triggerManual } from "./trigger-manual.ts";
 import { waitTimer } from "./wait-timer.ts";
 
-export const builtinNodes: NodeType[] = [triggerManual, transform, logicBranch, logicMerge, waitTimer, actionHttp, actionFile, modelSummarize, modelGenerate, modelClassify, modelExtract, humanApprove, memoryRetrieve, memoryRemember, memoryCondense];
+export const builtinNodes: NodeType[] = [triggerManual, transform, logicBranch, logicMerge, waitTimer, actionHttp, actionFile, codeJs, modelSummarize, modelGenerate, modelClassify, modelExtract, humanApprove, memoryRetrieve, memoryRemember, memoryCondense];
 
 /** A registry holding every built-in node type. */
 export function createRegistry(extra: NodeType[] = []): NodeRegistry {
