@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Doors } from "./doors.ts";
 import type { RetryPolicy } from "./retry.ts";
+import type { Flow, FlowNode } from "./schema/flow.ts";
 
 /** How the engine treats a node type (see DESIGN.md section 3). */
 export type NodeKind = "pure" | "model" | "action" | "wait" | "code";
@@ -86,6 +87,8 @@ export interface NodeType<P = any, O = any> {
   ports?: readonly string[];
   /** Which port an output leaves by; required when `ports` is set. */
   port?(output: O): string;
+  /** Problems with this node that only its place in the flow shows (e.g. a param naming another node). */
+  checkInFlow?(node: FlowNode, flow: Flow): string[];
   run(ctx: NodeContext<P>): Promise<O | Suspended> | O | Suspended;
   /** Action nodes only: undo a finished action (saga compensation). */
   compensate?(ctx: NodeContext<P>, output: O): Promise<void> | void;

@@ -142,6 +142,12 @@ export function checkFlow(
     } else graph = g;
   }
   if (flow.nodes.length === 0) issues.push({ path: "nodes", message: "nodes: a flow needs at least one node" });
+  if (graph) {
+    flow.nodes.forEach((n, i) => {
+      const p = nodes.get(n.id);
+      for (const message of p?.def.checkInFlow?.(n, flow) ?? []) issues.push({ path: `nodes[${i}].params`, nodeId: n.id, message: `${p!.label}: ${message}` });
+    });
+  }
   if (issues.length || !graph) return { ok: false, issues };
   return { ok: true, prepared: { flow, graph, nodes, inputSchema } };
 }
