@@ -60,6 +60,13 @@ export const humanApprove = defineNode({
   params,
   ports: ["approved", "rejected", "escalated"],
   port: (output: ApproveOutput) => output.decision,
+  checkInFlow(node, flow) {
+    const target = node.params.escalateTo;
+    if (typeof target !== "string" || target.includes("{{")) return [];
+    if (!flow.nodes.some((n) => n.id === target)) return [`escalateTo "${target}" names no node of this flow`];
+    const wired = flow.edges.some((e) => e.from === node.id && e.to === target && e.when === "escalated");
+    return wired ? [] : [`escalateTo "${target}" must follow this node on an edge with when: "escalated" (from "${node.id}" to "${target}")`];
+  },
   run(ctx): ApproveOutput | ReturnType<typeof suspend> {
     const p = ctx.params;
     const approvalId = approvalIdOf(ctx.run.id, ctx.nodeId);
