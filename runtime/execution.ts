@@ -23,6 +23,24 @@ const noDoors: Doors = {
   memory: missingDoor("memory"),
 };
 
+/**
+ * Runs of quick nodes advance in microtasks, which never let the event loop poll for I/O: ten
+ * busy runs would hold API requests for hundreds of ms. After SLICE_MS of such work, the next
+ * node to start waits one turn of the loop (setImmediate), so requests are served in between.
+ */
+const SLICE_MS = 2;
+let sliceStart: number | undefined;
+function yieldWhenBusy(): Promise<void> | undefined {
+  const now = performance.now();
+  if (sliceStart === undefined) {
+    sliceStart = now;
+    setImmediate(() => (sliceStart = undefined)); // the loop turned: the next slice starts afresh
+    return undefined;
+  }
+  if (now - sliceStart < SLICE_MS) return undefined;
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** The idempotency key of an action: the same for every attempt and resume of a run's node. */
 export function idempotencyKey(runId: string, nodeId: string): string {
   return `keel:${runId}:${nodeId}`;
@@ -197,6 +215,11 @@ export class RunExecution {
   }
 
   private async runNode(id: string, controller: AbortController): Promise<void> {
+    const turn = yieldWhenBusy();
+    if (turn) {
+      await turn;
+      if (this.stopping()) return; // canceled or failed meanwhile: the node never started
+    }
     const p = this.prepared.nodes.get(id)!;
     const n = this.state.nodes[id];
     const wake = n.status === "waiting" ? n.wake : undefined;
@@ -251,8 +274,10 @@ export class RunExecution {
       this.emit({ type: "node.intent", node: id, attempt, key });
       await this.deps.store.sync(); // the call leaves Keel: its intent must survive a power cut
     }
-    const ctx = this.context(p, params, attempt, key, controller.signal, wake);
     const timeoutMs = p.node.timeoutMs;
+    // a timeout aborts this attempt only: the retries after it need a signal that is not aborted
+    const attemptAbort = timeoutMs === undefined ? controller : linked(controller.signal);
+    const ctx = this.context(p, params, attempt, key, attemptAbort.signal, wake);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const pending = Promise.resolve(p.def.run(ctx));
     const result = await (timeoutMs === undefined
@@ -262,7 +287,7 @@ export class RunExecution {
           new Promise<never>((_, reject) => {
             timer = setTimeout(() => {
               const err = new KeelError("TIMEOUT", `${p.label} timed out after ${timeoutMs} ms`);
-              controller.abort(err);
+              attemptAbort.abort(err);
               reject(err);
             }, timeoutMs);
           }),
