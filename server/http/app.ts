@@ -38,7 +38,7 @@ export function createApp(ctx: ServerContext, options: { log?: (line: string) =>
     next();
   });
   api.use(express.json({ limit: ctx.config.maxBodyBytes, verify: refuseDeepJson }));
-  for (const mount of routeModules) api.use(mount(ctx));
+  for (const addRoutes of routeModules) addRoutes(api, ctx);
   api.use(notFound);
   app.use("/api", api);
 

@@ -25,6 +25,8 @@ export class FileRunIndex implements RunIndex {
   private readonly shards = new Map<string, Shard>();
   private readonly hours = new Map<string, Promise<Shard[]>>();
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private placing: Promise<void> = Promise.resolve();
+  private writing: Promise<unknown> = Promise.resolve();
   private readonly onError: (e: unknown) => void;
 
   constructor(dir: string, options: { onError?: (e: unknown) => void } = {}) {
@@ -60,7 +62,8 @@ export class FileRunIndex implements RunIndex {
   }
 
   put(summary: RunSummary): void {
-    this.place(summary).catch(this.onError);
+    // one at a time: a put that starts an hour's next file must finish before the next put looks for room
+    this.placing = this.placing.then(() => this.place(summary)).catch(this.onError);
   }
 
   private async place(summary: RunSummary): Promise<void> {
@@ -85,15 +88,17 @@ export class FileRunIndex implements RunIndex {
 
   async flush(): Promise<void> {
     // let puts that are still finding their shard land first
-    await Promise.all([...this.hours.values()].map((p) => p.catch(() => undefined)));
-    await new Promise((r) => setImmediate(r));
-    const writes: Promise<void>[] = [];
+    await this.placing;
+    // writes an earlier flush (the delayed one) started count too
+    const writes: Promise<unknown>[] = [this.writing];
     for (const shard of this.shards.values()) {
       if (!shard.dirty) continue;
       shard.dirty = false;
       writes.push(shard.db.write());
     }
-    await Promise.all(writes);
+    const all = Promise.all(writes);
+    this.writing = all.catch(() => undefined);
+    await all;
   }
 
   async get(runId: string): Promise<RunSummary | undefined> {

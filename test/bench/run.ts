@@ -1,8 +1,10 @@
 /** `npm run bench [name…]`: runs the named benchmarks (all when none is named) and prints figures. */
+import { benchApi } from "./api.ts";
 import { benchChain } from "./chain.ts";
 
 const benches: Record<string, () => Promise<void>> = {
   chain: benchChain,
+  api: benchApi,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
