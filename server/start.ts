@@ -124,7 +124,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const open = options.resume === false ? [] : await keel.store.openRuns();
     if (open.length) {
       log(`keel: resuming ${open.length} interrupted run${open.length === 1 ? "" : "s"}`);
-      keel.coordinator.resumeAll().catch((e) => log(`keel: resuming runs failed: ${(e as Error)?.stack ?? String(e)}`));
+      keel.coordinator
+        .resumeAll("settled", { onUnreadable: (runId, e) => log(`keel: run ${runId} cannot be resumed: ${e.message}`) })
+        .catch((e) => log(`keel: resuming runs failed: ${(e as Error)?.stack ?? String(e)}`));
     }
 
     let closing: Promise<void> | undefined;

@@ -29,8 +29,10 @@ export interface ServerContext {
 }
 
 /**
- * A route module: one file under server/http/routes/, mounted under `/api` by the list in
- * app.ts. Paths inside are relative to `/api` (e.g. `router.get("/flows", ...)`); every
- * request reaching it is already authenticated and its JSON body parsed.
+ * A route module: one file under server/http/routes/, listed in app.ts. It adds its routes to
+ * the API router, whose paths are relative to `/api` (`api.get("/flows", ...)` answers
+ * `GET /api/flows`); every request reaching them is authenticated and its JSON body parsed.
+ * (All modules share one router: a sub-router per module would cost each request a turn of
+ * the event loop for every module it passes.)
  */
-export type RouteModule = (ctx: ServerContext) => Router;
+export type RouteModule = (api: Router, ctx: ServerContext) => void;

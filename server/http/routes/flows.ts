@@ -1,5 +1,4 @@
 /** Flows: list, create, read, replace, delete, validate. Invalid flows get 400 with the CLI's messages. */
-import express from "express";
 import { KeelError, ValidationError } from "../../../runtime/errors.ts";
 import { checkFlow, FlowValidationError } from "../../../runtime/prepare.ts";
 import type { Flow } from "../../../runtime/schema/flow.ts";
@@ -29,21 +28,20 @@ function serialized() {
   };
 }
 
-export const flowRoutes: RouteModule = (ctx) => {
-  const router = express.Router();
+export const flowRoutes: RouteModule = (api, ctx) => {
   const flows = ctx.keel.flows;
   const one = serialized();
 
-  router.get("/flows", async (_req, res) => {
+  api.get("/flows", async (_req, res) => {
     res.json({ items: await flows.list() });
   });
 
-  router.post("/flows/validate", (req, res) => {
+  api.post("/flows/validate", (req, res) => {
     const check = checkFlow(jsonBody(req), ctx.keel.registry);
     res.json(check.ok ? { ok: true } : { ok: false, issues: check.issues });
   });
 
-  router.post("/flows", async (req, res) => {
+  api.post("/flows", async (req, res) => {
     const flow = validFlow(ctx, jsonBody(req));
     await one(flow.id, async () => {
       if (await flows.get(flow.id)) throw new KeelError("CONFLICT", `a flow with id "${flow.id}" exists already; PUT /api/flows/${flow.id} replaces it`);
@@ -52,13 +50,13 @@ export const flowRoutes: RouteModule = (ctx) => {
     res.status(201).json({ flow });
   });
 
-  router.get("/flows/:id", async (req, res) => {
+  api.get("/flows/:id", async (req, res) => {
     const flow = await flows.get(req.params.id);
     if (!flow) throw new KeelError("NOT_FOUND", `no flow "${req.params.id}"`);
     res.json({ flow });
   });
 
-  router.put("/flows/:id", async (req, res) => {
+  api.put("/flows/:id", async (req, res) => {
     const doc = jsonBody(req);
     const id = (doc as { id?: unknown } | null)?.id;
     if (doc !== null && typeof doc === "object" && !Array.isArray(doc) && id !== req.params.id) {
@@ -71,11 +69,10 @@ export const flowRoutes: RouteModule = (ctx) => {
     res.json({ flow });
   });
 
-  router.delete("/flows/:id", async (req, res) => {
+  api.delete("/flows/:id", async (req, res) => {
     const gone = await one(req.params.id, () => flows.delete(req.params.id));
     if (!gone) throw new KeelError("NOT_FOUND", `no flow "${req.params.id}"`);
     res.status(204).end();
   });
 
-  return router;
 };

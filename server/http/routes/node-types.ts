@@ -1,5 +1,4 @@
 /** `GET /api/node-types`: every node type with its params as JSON Schema: the editor's palette and forms. */
-import express from "express";
 import { z } from "zod";
 import type { NodeType } from "../../../runtime/node.ts";
 import type { RouteModule } from "../context.ts";
@@ -44,12 +43,10 @@ function toSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unk
   }
 }
 
-export const nodeTypeRoutes: RouteModule = (ctx) => {
-  const router = express.Router();
+export const nodeTypeRoutes: RouteModule = (api, ctx) => {
   let items: NodeTypeInfo[] | undefined; // the registry is fixed for the life of the process
-  router.get("/node-types", (_req, res) => {
+  api.get("/node-types", (_req, res) => {
     items ??= ctx.keel.registry.list().map(describeNodeType);
     res.json({ items });
   });
-  return router;
 };

@@ -1,5 +1,4 @@
 /** Runs: start one from a saved flow, list, read (state + events), cancel. */
-import express from "express";
 import { KeelError, ValidationError } from "../../../runtime/errors.ts";
 import { isRunId } from "../../../runtime/ids.ts";
 import { toRunResult } from "../../../runtime/result.ts";
@@ -7,6 +6,7 @@ import type { RunStatus } from "../../../runtime/schema/events.ts";
 import { foldEvents, type RunState } from "../../../runtime/state.ts";
 import type { RunSummary } from "../../../runtime/stores.ts";
 import type { RouteModule } from "../context.ts";
+import { RunEventCache } from "../run-events.ts";
 import { objectBody, queryString } from "../request.ts";
 
 const STATUSES: readonly RunStatus[] = ["running", "waiting", "succeeded", "failed", "canceled"];
@@ -27,11 +27,11 @@ export function summaryOf(s: RunState): RunSummary {
   };
 }
 
-export const runRoutes: RouteModule = (ctx) => {
-  const router = express.Router();
+export const runRoutes: RouteModule = (api, ctx) => {
   const { coordinator, flows, index } = ctx.keel;
+  const recent = new RunEventCache(coordinator);
 
-  router.post("/flows/:id/runs", async (req, res) => {
+  api.post("/flows/:id/runs", async (req, res) => {
     const body = objectBody(req, { optional: true }) ?? {};
     const extra = Object.keys(body).filter((k) => k !== "input");
     if (extra.length) throw new ValidationError(`the body is { input? }; unknown field${extra.length > 1 ? "s" : ""} ${extra.map((k) => JSON.stringify(k)).join(", ")}`);
@@ -41,7 +41,7 @@ export const runRoutes: RouteModule = (ctx) => {
     res.status(202).json({ runId });
   });
 
-  router.get("/runs", async (req, res) => {
+  api.get("/runs", async (req, res) => {
     const flowId = queryString(req, "flow");
     const status = queryString(req, "status");
     const limitText = queryString(req, "limit");
@@ -59,12 +59,12 @@ export const runRoutes: RouteModule = (ctx) => {
     res.json(page.nextCursor ? page : { items: page.items });
   });
 
-  router.get("/runs/:id", async (req, res) => {
+  api.get("/runs/:id", async (req, res) => {
     const afterText = queryString(req, "after");
     const after = afterText === undefined ? 0 : Number(afterText);
     if (!Number.isInteger(after) || after < 0) throw new ValidationError("after must be an event seq (a whole number)");
     // one read of the log gives a state and an event list that agree with each other
-    const events = await coordinator.events(req.params.id);
+    const events = recent.cached(req.params.id) ?? (await coordinator.events(req.params.id));
     const state = foldEvents(req.params.id, events);
     res.json({
       run: toRunResult(state),
@@ -73,7 +73,7 @@ export const runRoutes: RouteModule = (ctx) => {
     });
   });
 
-  router.post("/runs/:id/cancel", async (req, res) => {
+  api.post("/runs/:id/cancel", async (req, res) => {
     const body = objectBody(req, { optional: true });
     const reason = body?.reason;
     if (reason !== undefined && (typeof reason !== "string" || reason.length > 500)) {
@@ -88,5 +88,4 @@ export const runRoutes: RouteModule = (ctx) => {
     res.json({ run });
   });
 
-  return router;
 };
