@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { registerMemoryCommands } from "./memory-commands.ts";
 import { registerModelsCommands } from "./models-commands.ts";
+import { registerApprovalCommands } from "./approval-commands.ts";
 import { registerRunCommands } from "./run-commands.ts";
 import { registerStartCommand } from "./start-command.ts";
 
@@ -14,6 +15,7 @@ program
   .configureOutput({ outputError: (str, write) => write(str) });
 
 registerRunCommands(program);
+registerApprovalCommands(program);
 registerModelsCommands(program);
 registerMemoryCommands(program);
 registerStartCommand(program);
