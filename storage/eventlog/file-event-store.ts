@@ -189,8 +189,9 @@ export class FileEventStore implements EventStore {
       if (line[0] === "+" && isRunId(id)) open.add(id);
       else if (line[0] === "-") open.delete(id);
     }
-    // A run whose log was never created (crash right after the journal line) has nothing to resume.
-    const ids = [...open].filter((id) => fs.existsSync(this.fileOf(id)));
+    // A run whose log was never created, or whose first event never made it whole (a crash right
+    // after the journal line), has nothing to resume: nobody outside has seen it.
+    const ids = [...open].filter((id) => holdsAnEvent(this.fileOf(id)));
     if (lines.length > 2 * ids.length + 1000) this.compactJournal(file, ids);
     return ids.sort();
   }
@@ -229,5 +230,26 @@ export class FileEventStore implements EventStore {
       this.commit.close(this.journalFd);
       this.journalFd = null;
     }
+  }
+}
+
+/** True when the file exists and holds at least one whole line. */
+function holdsAnEvent(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch {
+    return false;
+  }
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    for (let pos = 0; ; ) {
+      const n = fs.readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) return false;
+      if (buf.subarray(0, n).includes(10)) return true;
+      pos += n;
+    }
+  } finally {
+    fs.closeSync(fd);
   }
 }
