@@ -192,6 +192,20 @@ export function eventStoreContract(name: string, makeHarness: () => Promise<Even
       expect(await store.openRuns()).toEqual([b]);
     });
 
+    it("does not list for resume a run whose first event never made it whole", async () => {
+      const hh = await harness();
+      const [bare, torn, whole] = [runId(), runId(), runId()];
+      hh.store.create(bare); // a crash right after create: no event at all
+      hh.store.create(torn);
+      hh.store.append(torn, created());
+      hh.store.create(whole);
+      hh.store.append(whole, created());
+      await hh.store.sync();
+      await hh.tear(torn); // its only event was cut short
+      const store = await hh.restart();
+      expect(await store.openRuns()).toEqual([whole]);
+    });
+
     it("appends again after release (a waiting run that wakes up)", async () => {
       const { store } = await harness();
       const id = runId();

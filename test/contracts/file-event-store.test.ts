@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { describe, expect, it } from "vitest";
 import { eventStoreContract } from "./event-store.contract.ts";
 import { FileEventStore } from "../../storage/eventlog/file-event-store.ts";
 
@@ -40,4 +41,31 @@ eventStoreContract("FileEventStore", async () => {
     },
   };
   return harness;
+});
+
+describe("FileEventStore's journal of open runs", () => {
+  it("compacts itself once mostly finished runs, keeping the open ones", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "keel-journal-"));
+    try {
+      const dir = path.join(root, "runs");
+      const store = new FileEventStore({ dir });
+      const ids = Array.from({ length: 700 }, (_, i) => `r-20260101-000000-${i.toString(16).padStart(10, "0")}`);
+      for (const id of ids) {
+        store.create(id);
+        store.append(id, { type: "run.waiting" });
+      }
+      for (const id of ids.slice(0, 697)) store.finish(id);
+      await store.sync();
+      const journal = path.join(dir, "open.log");
+      expect(fs.readFileSync(journal, "utf8").split("\n").length).toBeGreaterThan(1300);
+      expect(await store.openRuns()).toEqual(ids.slice(697));
+      expect(fs.readFileSync(journal, "utf8")).toBe(ids.slice(697).map((id) => `+${id}\n`).join(""));
+      // the journal goes on after compaction, and a restart reads it
+      store.finish(ids[698]);
+      await store.close();
+      expect(await new FileEventStore({ dir }).openRuns()).toEqual([ids[697], ids[699]]);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
