@@ -51,12 +51,14 @@ export function editorRoutes(ctx: ServerContext): Router {
   return router;
 }
 
-/** Puts `<meta name="keel-token" content="…">` at the start of the page's head. */
+/** Puts `<meta name="keel-token" content="…">` at the end of the page's head. */
 export function injectToken(html: string, token: string): string {
   const meta = `<meta name="keel-token" content="${escapeHtml(token)}">`;
-  const at = /<head[^>]*>/i.exec(html);
-  if (!at) return `${meta}\n${html}`;
-  const end = at.index + at[0].length;
+  const close = html.search(/<\/head>/i);
+  if (close >= 0) return `${html.slice(0, close)}  ${meta}\n  ${html.slice(close)}`;
+  const open = /<head[^>]*>/i.exec(html);
+  if (!open) return `${meta}\n${html}`;
+  const end = open.index + open[0].length;
   return `${html.slice(0, end)}\n    ${meta}${html.slice(end)}`;
 }
 
