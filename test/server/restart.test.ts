@@ -60,7 +60,7 @@ test("a run waiting on a timer finishes after the server is SIGKILLed and starte
   const flow = makeFlow(
     [
       { id: "start", type: "trigger.manual" },
-      { id: "nap", type: "wait.timer", params: { ms: 2000 } },
+      { id: "nap", type: "wait.timer", params: { ms: 3000 } },
       { id: "after", type: "transform", params: { set: { woke: "{{ nodes.nap.output.waitedMs }}" } } },
     ],
     [
@@ -80,6 +80,7 @@ test("a run waiting on a timer finishes after the server is SIGKILLed and starte
   await first.exited;
   expect(fs.existsSync(path.join(data.dir, "owner.lock"))).toBe(true); // left behind by the dead process
 
+  const restartedAt = Date.now();
   const second = await startKeel();
   let run: any;
   for (let i = 0; i < 150; i++) {
@@ -88,8 +89,11 @@ test("a run waiting on a timer finishes after the server is SIGKILLed and starte
     await new Promise((r) => setTimeout(r, 100));
   }
   expect(run.status).toBe("succeeded");
-  expect(run.output).toEqual({ after: { woke: 2000 } });
+  expect(run.output).toEqual({ after: { woke: 3000 } });
   expect(run.nodes.nap.status).toBe("succeeded");
+  // the timer fired in the second server, not before the kill
+  const { events } = (await call(second.url, "GET", `runs/${runId}`)).json;
+  expect(events.find((e: { type: string }) => e.type === "node.woken").ts).toBeGreaterThanOrEqual(restartedAt);
 
   // SIGTERM stops it cleanly: exit code 0 and the data folder's lock released
   second.child.kill("SIGTERM");
