@@ -1,6 +1,7 @@
 /** Every built-in node type. A new node type is one file here plus one line in this list. */
 import type { NodeType } from "../runtime/node.ts";
 import { NodeRegistry } from "../runtime/registry.ts";
+import { actionEmail } from "./action-email.ts";
 import { actionFile } from "./action-file.ts";
 import { actionHttp } from "./action-http.ts";
 import { codeJs } from "./code-js.ts";
@@ -18,7 +19,7 @@ import { transform } from "./transform.ts";
 import { triggerManual } from "./trigger-manual.ts";
 import { waitTimer } from "./wait-timer.ts";
 
-export const builtinNodes: NodeType[] = [triggerManual, transform, logicBranch, logicMerge, waitTimer, actionHttp, actionFile, codeJs, modelSummarize, modelGenerate, modelClassify, modelExtract, humanApprove, memoryRetrieve, memoryRemember, memoryCondense];
+export const builtinNodes: NodeType[] = [triggerManual, transform, logicBranch, logicMerge, waitTimer, actionHttp, actionFile, codeJs, modelSummarize, modelGenerate, modelClassify, modelExtract, humanApprove, actionEmail, memoryRetrieve, memoryRemember, memoryCondense];
 
 /** A registry holding every built-in node type. */
 export function createRegistry(extra: NodeType[] = []): NodeRegistry {

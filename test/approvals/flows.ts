@@ -41,3 +41,42 @@ export function approvalFlow(options: ApprovalFlowOptions = {}) {
     { id: options.id ?? "proposal" },
   );
 }
+
+/** draft → approve → send (action.email with the approved proposal, when approved) */
+export function emailFlow(options: { credential?: string; autoApproveAbove?: number } = {}) {
+  return makeFlow(
+    [
+      {
+        id: "draft",
+        type: "transform",
+        params: { set: { to: "{{ input.email }}", subject: "Proposal for {{ input.client }}", text: "Dear {{ input.client }},\nour price is {{ input.amount }} EUR.\n" } },
+      },
+      {
+        id: "approve",
+        type: "human.approve",
+        params: {
+          title: "Email the proposal to {{ input.client }}?",
+          proposal: "{{ nodes.draft.output }}",
+          confidence: "{{ input.confidence }}",
+          ...(options.autoApproveAbove === undefined ? {} : { autoApproveAbove: options.autoApproveAbove }),
+        },
+      },
+      {
+        id: "send",
+        type: "action.email",
+        params: {
+          credential: options.credential ?? "smtp-test",
+          from: "Keel <keel@example.com>",
+          to: "{{ nodes.approve.output.proposal.to }}",
+          subject: "{{ nodes.approve.output.proposal.subject }}",
+          text: "{{ nodes.approve.output.proposal.text }}",
+        },
+      },
+    ],
+    [
+      ["draft", "approve"],
+      ["approve", "send", "approved"],
+    ],
+    { id: "email-proposal" },
+  );
+}
