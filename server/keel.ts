@@ -15,6 +15,8 @@ import { FileOutbox } from "../storage/outbox.ts";
 import { ModelHub } from "../runtime/models/hub.ts";
 import { FileResponseCache } from "../storage/models/response-cache.ts";
 import { modelSettingsLoader, settingsFileOf } from "../storage/models/settings-file.ts";
+import { SecretRedactor } from "../runtime/redact.ts";
+import { credentialsDoor, openVault, type Vault } from "../storage/vault/index.ts";
 import { modelsEmbedder } from "../runtime/memory.ts";
 import { memoryDoor } from "../storage/memory/door.ts";
 import { LanceMemoryStore } from "../storage/memory/store.ts";
@@ -41,6 +43,10 @@ export interface Keel {
   /** Memory: LanceDB under `<data>/memory`, a table per embedding model; embeds with the configured embedding model. */
   memory: LanceMemoryStore;
   coordinator: Coordinator;
+  /** Credentials, encrypted under `<data>/vault` (key: KEEL_MASTER_KEY, KEEL_KEY_FILE or `<data>.key`). */
+  vault: Vault;
+  /** Secrets handed to runs, replaced by `[secret:name]` in everything runs write. */
+  redactor: SecretRedactor;
   /** Approvals: the inbox and the one door decisions go through (records under `<data>/approvals`). */
   approvals: ApprovalDesk;
   close(): Promise<void>;
@@ -57,9 +63,12 @@ export function openKeel(options: KeelOptions): Keel {
   const outbox = new FileOutbox(path.join(dataDir, "outbox"));
   const models = new ModelHub({ settings: modelSettingsLoader(settingsFileOf(dataDir)), cache: new FileResponseCache(path.join(dataDir, "models", "cache")) });
   const memory = new LanceMemoryStore({ dir: path.join(dataDir, "memory"), embedder: modelsEmbedder({ embed: (req) => models.embed(req) }) });
+  const vault = openVault(dataDir);
+  const redactor = new SecretRedactor();
   // Each door a node may use; a part that adds a door adds one entry here.
   const doorParts: DoorFactory[] = [
     () => ({ outbox }),
+    (scope) => ({ credentials: credentialsDoor(vault, scope) }),
     (scope, opened) => ({ models: models.door(scope, { credentials: () => opened?.credentials }) }),
     (scope, opened) => ({ memory: memoryDoor(memory, { scope, models: () => opened?.models }) }),
   ];
@@ -70,6 +79,8 @@ export function openKeel(options: KeelOptions): Keel {
     store,
     index,
     registry,
+    redactor,
+    log: (message) => process.stderr.write(`${redactor.redactAny(message)}\n`),
     doors: (scope) => {
       const opened: Partial<Doors> = {};
       for (const make of doorParts) Object.assign(opened, make(scope, opened));
@@ -88,6 +99,8 @@ export function openKeel(options: KeelOptions): Keel {
     models,
     memory,
     coordinator,
+    vault,
+    redactor,
     approvals,
     async close() {
       await approvals.idle(); // approvals being shown are written before the process lets go

@@ -15,6 +15,7 @@ import { EDITOR_DIST, ensureEditorBuilt } from "./http/editor-build.ts";
 import { allowedHostsFor } from "./http/guard.ts";
 import { attachLive, type LiveOptions } from "./http/live.ts";
 import { openKeel, type Keel } from "./keel.ts";
+import { removeServerAddress, writeServerAddress } from "./server-address.ts";
 
 /** The default address and port. */
 export const DEFAULT_HOST = "127.0.0.1";
@@ -129,9 +130,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         .catch((e) => log(`keel: resuming runs failed: ${(e as Error)?.stack ?? String(e)}`));
     }
 
+    const url = `http://${urlHost(host)}:${actual}/`;
+    writeServerAddress(dataDir, url); // commands run beside the server (keel approve) call it here
     let closing: Promise<void> | undefined;
     const running: RunningServer = {
-      url: `http://${urlHost(host)}:${actual}/`,
+      url,
       token,
       tokenSource: source,
       keel,
@@ -144,6 +147,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         server!.closeAllConnections();
         await closed;
         await keel.close();
+        removeServerAddress(dataDir);
         lock!.release();
         servedHere.delete(dataDir);
       })()),

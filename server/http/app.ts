@@ -10,12 +10,13 @@ import { errorHandler, notFound } from "./errors.ts";
 import { hostAndOriginGuard } from "./guard.ts";
 import { refuseDeepJson } from "./request.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
+import { credentialRoutes } from "./routes/credentials.ts";
 import { flowRoutes } from "./routes/flows.ts";
 import { nodeTypeRoutes } from "./routes/node-types.ts";
 import { runRoutes } from "./routes/runs.ts";
 
 /** Every API route module; a new one is one import and one entry here. */
-export const routeModules: RouteModule[] = [nodeTypeRoutes, flowRoutes, runRoutes, approvalRoutes];
+export const routeModules: RouteModule[] = [nodeTypeRoutes, flowRoutes, runRoutes, approvalRoutes, credentialRoutes];
 
 /** Builds the app for one server context. */
 export function createApp(ctx: ServerContext, options: { log?: (line: string) => void } = {}): Express {

@@ -70,9 +70,12 @@ describe("startServer", () => {
     const res = await fetch(new URL("api/flows", server.url), { headers: { authorization: `Bearer ${server.token}` } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ items: [] });
+    // commands run beside the server find it through <data>/server.json
+    expect(JSON.parse(fs.readFileSync(path.join(dir, "server.json"), "utf8"))).toEqual({ url: server.url, pid: process.pid });
     await expect(startServer({ dataDir: dir, port: 0, log: () => {} })).rejects.toThrow(/is in use by this process \(keel start\)/);
     await server.close();
     closed = true;
+    expect(fs.existsSync(path.join(dir, "server.json"))).toBe(false);
     const again = await startServer({ dataDir: dir, port: 0, log: () => {} });
     expect(again.token).toBe(server.token);
     await again.close();
