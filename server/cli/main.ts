@@ -1,5 +1,6 @@
 /** The `keel` command line. */
 import { Command } from "commander";
+import { registerCredentialsCommands } from "./credentials-commands.ts";
 import { registerMemoryCommands } from "./memory-commands.ts";
 import { registerModelsCommands } from "./models-commands.ts";
 import { registerApprovalCommands } from "./approval-commands.ts";
@@ -18,6 +19,7 @@ registerRunCommands(program);
 registerApprovalCommands(program);
 registerModelsCommands(program);
 registerMemoryCommands(program);
+registerCredentialsCommands(program);
 registerStartCommand(program);
 
 await program.parseAsync(process.argv);

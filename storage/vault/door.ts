@@ -33,5 +33,12 @@ export function secretValues(c: Credential): string[] {
     .filter(([field, value]) => isSecretField(c.kind, field) && typeof value === "string" && value)
     .map(([, value]) => value);
   if (c.kind === "basic" && c.fields.password) values.push(`${c.fields.username ?? ""}:${c.fields.password}`);
+  // "Bearer <token>": the token alone is as secret as the whole header value
+  if (c.kind === "http-header" || c.kind === "oauth-token") {
+    for (const v of [...values]) {
+      const m = /^[A-Za-z][\w-]*\s+(\S.*)$/.exec(v);
+      if (m) values.push(m[1]);
+    }
+  }
   return values;
 }
