@@ -12,6 +12,7 @@ import { refuseDeepJson } from "./request.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
 import { credentialRoutes } from "./routes/credentials.ts";
 import { flowRoutes } from "./routes/flows.ts";
+import { hookRoutes } from "./routes/hooks.ts";
 import { nodeTypeRoutes } from "./routes/node-types.ts";
 import { runRoutes } from "./routes/runs.ts";
 
@@ -44,6 +45,7 @@ export function createApp(ctx: ServerContext, options: { log?: (line: string) =>
   api.use(notFound);
   app.use("/api", api);
 
+  app.use("/hooks", hookRoutes(ctx)); // outside /api: each webhook has its own secret, not the token
   app.use(editorRoutes(ctx));
   app.use(notFound);
   app.use(errorHandler({ log: options.log }));
