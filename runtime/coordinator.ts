@@ -74,7 +74,14 @@ export class Coordinator {
       redact: opts.redactor ? (id, e) => opts.redactor!.redact(id, e) : undefined,
       registerSecret: opts.redactor ? (id, n, v) => opts.redactor!.register(id, n, v) : undefined,
       onEvent: (runId, event) => {
-        for (const l of this.listeners) l(runId, event);
+        for (const l of this.listeners) {
+          // a subscriber's bug must not fail the node whose event it was told about
+          try {
+            l(runId, event);
+          } catch (e) {
+            log(`keel: a run event listener failed on ${event.type} of run ${runId}: ${(e as Error)?.message ?? String(e)}`);
+          }
+        }
       },
       onWaiting: (state, nodeId, wait) => this.onWaiting(state, nodeId, wait),
       onSettled: (state) => this.onSettled(state),
