@@ -33,7 +33,7 @@ export function App() {
   } else if (route.page === "flows") page = <FlowsPage />;
   else if (route.page === "flow") page = <EditorPage key={route.flowId} flowId={route.flowId} isNew={route.isNew} name={route.name} catalog={catalog} />;
   else if (route.page === "run") page = <RunPage key={route.runId} runId={route.runId} />;
-  else if (route.page === "inbox") page = <InboxPage />;
+  else if (route.page === "inbox") page = <InboxPage initial={route.approval} />;
   else {
     page = (
       <Centered title="Nothing here">

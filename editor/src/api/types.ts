@@ -6,6 +6,7 @@ export type { SerializedError, ErrorCode } from "../../../runtime/errors.ts";
 export type { FlowIssue } from "../../../runtime/prepare.ts";
 export type { NodeKind } from "../../../runtime/node.ts";
 export type { RunSummary, FlowSummary } from "../../../runtime/stores.ts";
+export type { Approval, EvidenceItem } from "../../../runtime/approvals/types.ts";
 
 import type { NodeKind } from "../../../runtime/node.ts";
 
@@ -43,21 +44,4 @@ export interface NodeTypeInfo {
   output?: JsonSchema;
   ports: string[] | null;
   literalParams: string[];
-}
-
-/** A pending or decided approval (issue 6). */
-export interface Approval {
-  id: string;
-  runId: string;
-  nodeId: string;
-  flowId: string;
-  title?: string;
-  proposal: unknown;
-  evidence?: unknown;
-  confidence?: number | null;
-  cost?: unknown;
-  created?: string;
-  due?: string;
-  status?: string;
-  [key: string]: unknown;
 }

@@ -7,7 +7,9 @@ import { uniqueId } from "../lib/ids.ts";
 import { docToFlow, flowToDoc, type Doc, type KeelEdge, type KeelNode } from "./convert.ts";
 
 const FLOW_SCHEMA = "keel/flow@1";
-const PASTE_OFFSET = 48;
+const PASTE_OFFSET = 32;
+/** A node card's usual size, for nodes not yet measured. */
+const NODE_SIZE = { w: 224, h: 72 };
 
 /** The clipboard text for the selected nodes of a document. */
 export function selectionToText(doc: Doc, ids: ReadonlySet<string>): string {
@@ -51,10 +53,12 @@ export function pasteInto(doc: Doc, pasted: Pick<FlowInput, "nodes" | "edges">, 
     taken.add(id);
     renamed.set(n.id, id);
   }
-  const occupied = new Set(doc.nodes.map((n) => `${Math.round(n.position.x)},${Math.round(n.position.y)}`));
+  // move the pasted nodes down and right until none covers a node already there
+  const boxes = doc.nodes.map((n) => ({ x: n.position.x, y: n.position.y, w: n.measured?.width ?? NODE_SIZE.w, h: n.measured?.height ?? NODE_SIZE.h }));
+  const covers = (x: number, y: number) => boxes.some((b) => x < b.x + b.w && x + NODE_SIZE.w > b.x && y < b.y + b.h && y + NODE_SIZE.h > b.y);
   let shift = 0;
-  const collides = (s: number) => pasted.nodes.some((n) => occupied.has(`${Math.round((n.position?.x ?? 0) + s)},${Math.round((n.position?.y ?? 0) + s)}`));
-  while (collides(shift) && shift < PASTE_OFFSET * 50) shift += PASTE_OFFSET;
+  const collides = (s: number) => pasted.nodes.some((n) => covers((n.position?.x ?? 0) + s, (n.position?.y ?? 0) + s));
+  while (collides(shift) && shift < PASTE_OFFSET * 100) shift += PASTE_OFFSET;
 
   const edgeIds = new Set(doc.edges.map((e) => e.id));
   const flow: FlowInput = {

@@ -72,12 +72,8 @@ function Field(p: FieldProps) {
   const common = { id, value: p.value, schema: p.schema, onChange: set, invalid: problems.length > 0, describedBy };
 
   if (kind === "object") {
-    return (
-      <fieldset className="field field-object" data-field={key}>
-        <legend>
-          {p.name}
-          {p.required && <span className="required" aria-label="required">*</span>}
-        </legend>
+    const fields = (
+      <>
         {s.description && (
           <p id={helpId} className="help">
             {s.description}
@@ -93,6 +89,33 @@ function Field(p: FieldProps) {
           literal={p.literalNames}
           onChange={p.onChange}
         />
+      </>
+    );
+    if (!p.required) {
+      // optional groups stay folded until used, so the form shows what a node needs first
+      return (
+        <details className="field field-object" data-field={key} open={p.value !== undefined || problems.length > 0}>
+          <summary>
+            <span className="field-name">{p.name}</span> <span className="muted small">(optional)</span>
+          </summary>
+          {fields}
+          {p.value !== undefined && (
+            <button type="button" className="link-button small" onClick={() => set(undefined)}>
+              Remove {p.name}
+            </button>
+          )}
+        </details>
+      );
+    }
+    return (
+      <fieldset className="field field-object" data-field={key}>
+        <legend>
+          {p.name}
+          <span className="required" aria-label="required">
+            *
+          </span>
+        </legend>
+        {fields}
       </fieldset>
     );
   }

@@ -6,7 +6,7 @@ export type Route =
   | { page: "flows" }
   | { page: "flow"; flowId: string; isNew: boolean; name?: string }
   | { page: "run"; runId: string }
-  | { page: "inbox" }
+  | { page: "inbox"; approval?: string }
   | { page: "missing"; path: string };
 
 const listeners = new Set<() => void>();
@@ -28,7 +28,7 @@ export function parseRoute(pathname: string, search: string): Route {
     return { page: "flow", flowId: parts[1], isNew: query.get("new") === "1", name: query.get("name") ?? undefined };
   }
   if (parts[0] === "runs" && parts.length === 2) return { page: "run", runId: parts[1] };
-  if (parts[0] === "inbox" && parts.length === 1) return { page: "inbox" };
+  if (parts[0] === "inbox" && parts.length === 1) return { page: "inbox", approval: query.get("approval") ?? undefined };
   return { page: "missing", path: pathname };
 }
 
@@ -64,5 +64,5 @@ export const paths = {
   flow: (id: string) => `/flows/${encodeURIComponent(id)}`,
   newFlow: (id: string, name: string) => `/flows/${encodeURIComponent(id)}?new=1&name=${encodeURIComponent(name)}`,
   run: (id: string) => `/runs/${encodeURIComponent(id)}`,
-  inbox: () => "/inbox",
+  inbox: (approval?: string) => (approval ? `/inbox?approval=${encodeURIComponent(approval)}` : "/inbox"),
 };

@@ -2,7 +2,7 @@
 import { useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { api, ApiError, errorMessage } from "../api/client.ts";
-import type { FlowInput, JsonSchema, NodeTypeInfo } from "../api/types.ts";
+import type { FlowInput, FlowIssue, JsonSchema, NodeTypeInfo } from "../api/types.ts";
 import { Canvas, GRID } from "../canvas/Canvas.tsx";
 import { CanvasContext, type CanvasShared } from "../canvas/context.ts";
 import type { Catalog } from "../catalog.ts";
@@ -81,6 +81,14 @@ export function FlowEditor({ flow: initial, isNew: startsNew, catalog }: FlowEdi
     const flow = docToFlow(docRef.current);
     const sent = JSON.stringify(flow);
     try {
+      // check first: a refused save would be an HTTP 400 in the browser's console
+      const check = await api<{ ok: boolean; issues?: FlowIssue[] }>("POST", "flows/validate", flow);
+      if (!check.ok) {
+        const found = check.issues ?? [];
+        shared.issues.set(mapIssues(found, flow.nodes.map((n) => n.id)));
+        toast(`Not saved: ${found.length} problem${found.length === 1 ? "" : "s"} to fix (shown on the nodes)`, "error");
+        return false;
+      }
       if (isNew) await api("POST", "flows", flow);
       else await api("PUT", `flows/${encodeURIComponent(flow.id)}`, flow);
       dispatch({ type: "saved", signature: sent });
@@ -179,6 +187,14 @@ export function FlowEditor({ flow: initial, isNew: startsNew, catalog }: FlowEdi
     },
   });
 
+  const showFirstProblem = useCallback(() => {
+    const d = docRef.current;
+    const target = d.nodes.find((n) => shared.issues.get().byNode[n.id]);
+    setTab("inspect");
+    dispatch({ type: "nodesChange", changes: d.nodes.filter((n) => n.selected !== (n === target)).map((n) => ({ type: "select", id: n.id, selected: n === target })) });
+    if (target) void rf.fitView({ nodes: [{ id: target.id }], maxZoom: 1.2, duration: 250 });
+  }, [rf, shared.issues]);
+
   const onReady = useCallback(() => {
     performance.mark("keel:canvas-ready");
     document.documentElement.dataset.canvasReady = "true";
@@ -198,9 +214,15 @@ export function FlowEditor({ flow: initial, isNew: startsNew, catalog }: FlowEdi
           <span className={`save-state${dirty ? " is-dirty" : ""}`} data-testid="save-state" data-dirty={dirty}>
             {isNew ? "Not saved yet" : dirty ? "Unsaved changes" : "All changes saved"}
           </span>
-          <span className={`issue-state${issues.count ? " has-issues" : ""}`} data-testid="issue-state">
-            {issues.count ? `${issues.count} problem${issues.count > 1 ? "s" : ""}` : "Valid"}
-          </span>
+          {issues.count ? (
+            <button type="button" className="issue-state has-issues" data-testid="issue-state" onClick={showFirstProblem} title="Show the first problem">
+              {`${issues.count} problem${issues.count > 1 ? "s" : ""}`}
+            </button>
+          ) : (
+            <span className="issue-state" data-testid="issue-state">
+              Valid
+            </span>
+          )}
           <span className="spacer" />
           <button type="button" className="button" onClick={() => dispatch({ type: "undo" })} disabled={state.past.length === 0} title="Undo (Ctrl+Z)">
             Undo

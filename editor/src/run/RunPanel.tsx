@@ -115,6 +115,13 @@ export function RunPanel(p: RunPanelProps) {
               {node.port && <> · left by <code>{node.port}</code></>}
               {node.note && <> · {node.note}</>}
             </p>
+            {node.status === "waiting" && node.approvalId && (
+              <p>
+                <Link to={paths.inbox(node.approvalId)} className="button primary">
+                  Decide in the Inbox
+                </Link>
+              </p>
+            )}
             {node.error && (
               <div className="run-block">
                 <h4>Error</h4>

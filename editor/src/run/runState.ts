@@ -16,6 +16,8 @@ export interface NodeRunView {
   ms?: number;
   /** Why it was skipped, or the retry it is waiting for. */
   note?: string;
+  /** The approval it waits for (human.approve). */
+  approvalId?: string;
 }
 
 /** A run: status, nodes, and the last event seen. */
@@ -94,7 +96,12 @@ export function applyEvent(view: RunView, e: RunEvent): RunView {
       node(e.node, { status: "skipped", note: e.reason });
       break;
     case "node.waiting":
-      node(e.node, { status: "waiting", attempts: e.attempt, note: `waiting for ${e.wait.kind}` });
+      node(e.node, {
+        status: "waiting",
+        attempts: e.attempt,
+        note: `waiting for ${e.wait.kind}`,
+        ...(typeof e.wait.data?.approvalId === "string" ? { approvalId: e.wait.data.approvalId } : {}),
+      });
       break;
     case "node.woken":
       node(e.node, { status: "running", note: e.timedOut ? "woken by its timer" : "answered" });
