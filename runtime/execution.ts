@@ -156,24 +156,33 @@ export class RunExecution {
     return this.canceled !== undefined || this.state.failedNode !== undefined;
   }
 
-  /** Decides a node whose predecessors may all be done: skip it, queue it, or leave it. */
-  private examine(id: string): void {
-    const n = this.state.nodes[id];
-    if (n.status !== "pending" && n.status !== "running") return;
-    const incoming = this.prepared.graph.incoming.get(id)!;
-    let active = incoming.length === 0;
-    for (const e of incoming) {
-      const src = this.state.nodes[e.from];
-      if (src.status === "succeeded") {
-        if (e.when === undefined || e.when === src.port) active = true;
-      } else if (src.status === "failed") {
-        if (e.when === undefined) active = true; // a failure let through by onError: continue
-      } else if (src.status !== "skipped") return; // still to come
-    }
-    if (active) this.enqueue(id);
-    else {
-      this.emit({ type: "node.skipped", node: id, reason: "no active input (branch not taken)" });
-      this.examineNext(id);
+  /**
+   * Decides a node whose predecessors may all be done: skip it, queue it, or leave it. Skips
+   * spread downstream through a work list, not recursion: an untaken branch may lead to
+   * thousands of nodes.
+   */
+  private examine(first: string): void {
+    const todo = [first];
+    next: while (todo.length) {
+      const id = todo.pop()!;
+      const n = this.state.nodes[id];
+      if (n.status !== "pending" && n.status !== "running") continue;
+      const incoming = this.prepared.graph.incoming.get(id)!;
+      let active = incoming.length === 0;
+      for (const e of incoming) {
+        const src = this.state.nodes[e.from];
+        if (src.status === "succeeded") {
+          if (e.when === undefined || e.when === src.port) active = true;
+        } else if (src.status === "failed") {
+          if (e.when === undefined) active = true; // a failure let through by onError: continue
+        } else if (src.status !== "skipped") continue next; // still to come
+      }
+      if (active) this.enqueue(id);
+      else {
+        this.emit({ type: "node.skipped", node: id, reason: "no active input (branch not taken)" });
+        const out = this.prepared.graph.outgoing.get(id)!;
+        for (let i = out.length - 1; i >= 0; i--) todo.push(out[i].to); // same order as before: depth first, in edge order
+      }
     }
   }
 
