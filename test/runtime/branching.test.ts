@@ -104,6 +104,25 @@ describe("branch and merge", () => {
     expect(result.output).toEqual({ other: { ok: true } });
   });
 
+  it("skips thousands of nodes behind an untaken branch (no recursion limit)", async () => {
+    keel = testKeel();
+    const n = 4900; // a flow may hold 5000 nodes
+    const nodes = [
+      { id: "if", type: "logic.branch", params: { condition: false } },
+      { id: "other", type: "transform", params: { set: { ok: true } } },
+    ];
+    const edges: Array<[string, string] | [string, string, string]> = [["if", "c0", "true"], ["if", "other", "false"]];
+    for (let i = 0; i < n; i++) {
+      nodes.push({ id: `c${i}`, type: "transform", params: { set: { ok: true } } });
+      if (i) edges.push([`c${i - 1}`, `c${i}`]);
+    }
+    const result = await keel.coordinator.run(makeFlow(nodes, edges), {});
+    expect(result.status).toBe("succeeded");
+    expect(result.nodes.if).toMatchObject({ status: "succeeded", output: { result: false } });
+    expect(result.nodes[`c${n - 1}`].status).toBe("skipped");
+    expect(result.output).toEqual({ other: { ok: true } });
+  });
+
   it("treats an empty string, zero, null and 'false' as false", async () => {
     keel = testKeel();
     for (const value of ["", 0, null, "false", [], {}]) {
