@@ -6,7 +6,7 @@
 import type { Coordinator } from "../../runtime/coordinator.ts";
 import type { RunEvent } from "../../runtime/schema/events.ts";
 
-/** Finished runs kept after their last event (newest first out last). */
+/** Finished runs kept in memory, the least recently read or finished dropped first. */
 const FINISHED_KEPT = 50;
 
 /** Options for a RunEventCache. */
@@ -39,10 +39,11 @@ export class RunEventCache {
       return;
     }
     events.push(event);
-    if (event.type === "run.succeeded" || event.type === "run.failed" || event.type === "run.canceled") this.keepFinished(runId);
+    if (isTerminal(event)) this.keepFinished(runId);
   }
 
   private keepFinished(runId: string): void {
+    this.finished.delete(runId); // re-inserted: now the most recent
     this.finished.set(runId, true);
     while (this.finished.size > this.finishedKept) {
       const oldest = this.finished.keys().next().value as string;
@@ -57,16 +58,31 @@ export class RunEventCache {
    * queues the request behind the engine's own microtasks.
    */
   cached(runId: string): RunEvent[] | undefined {
-    return this.runs.get(runId)?.slice();
+    const events = this.runs.get(runId);
+    if (!events) return undefined;
+    if (this.finished.has(runId)) this.keepFinished(runId); // read again: keep it longer
+    return events.slice();
   }
 
-  /** The run's events so far: from memory when complete there, else from its log. */
-  events(runId: string): Promise<RunEvent[]> {
-    return Promise.resolve(this.cached(runId) ?? this.coordinator.events(runId));
+  /** The run's events so far: from memory when complete there, else from its log (kept when finished). */
+  async events(runId: string): Promise<RunEvent[]> {
+    const cached = this.cached(runId);
+    if (cached) return cached;
+    const events = await this.coordinator.events(runId);
+    // a finished run's log never changes again: later reads can come from memory
+    if (events.length && isTerminal(events[events.length - 1]) && !this.runs.has(runId)) {
+      this.runs.set(runId, events.slice());
+      this.keepFinished(runId);
+    }
+    return events;
   }
 
   /** Runs held in memory (for tests). */
   size(): number {
     return this.runs.size;
   }
+}
+
+function isTerminal(e: RunEvent): boolean {
+  return e.type === "run.succeeded" || e.type === "run.failed" || e.type === "run.canceled";
 }

@@ -21,15 +21,19 @@ test("events served from memory are the events in the log, for runs in flight an
   expect(cache.cached(r.runId)).toEqual(await keel.coordinator.events(r.runId));
 });
 
-test("a run not seen from its start is read from disk; only the last finished runs are kept", async () => {
+test("a run not seen from its start is read from disk; the finished runs read or finished last are kept", async () => {
   const keel = testKeel();
   keels.push(keel);
   const before = await keel.coordinator.run(makeFlow([{ id: "a", type: "transform" }]), {});
   const cache = new RunEventCache(keel.coordinator, { finishedKept: 2 });
   expect(cache.cached(before.runId)).toBeUndefined();
   expect((await cache.events(before.runId)).at(-1)?.type).toBe("run.succeeded");
+  expect(cache.cached(before.runId)).toEqual(await keel.coordinator.events(before.runId)); // finished: kept once read
   const ids: string[] = [];
-  for (let i = 0; i < 3; i++) ids.push((await keel.coordinator.run(makeFlow([{ id: "a", type: "transform" }]), {})).runId);
-  expect(ids.map((id) => cache.cached(id) !== undefined)).toEqual([false, true, true]);
+  for (let i = 0; i < 3; i++) {
+    ids.push((await keel.coordinator.run(makeFlow([{ id: "a", type: "transform" }]), {})).runId);
+    cache.cached(ids[0]); // read often: stays
+  }
+  expect([before.runId, ...ids].map((id) => cache.cached(id) !== undefined)).toEqual([false, true, false, true]);
   expect(cache.size()).toBe(2);
 });

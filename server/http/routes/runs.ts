@@ -64,7 +64,7 @@ export const runRoutes: RouteModule = (api, ctx) => {
     const after = afterText === undefined ? 0 : Number(afterText);
     if (!Number.isInteger(after) || after < 0) throw new ValidationError("after must be an event seq (a whole number)");
     // one read of the log gives a state and an event list that agree with each other
-    const events = recent.cached(req.params.id) ?? (await coordinator.events(req.params.id));
+    const events = recent.cached(req.params.id) ?? (await recent.events(req.params.id));
     const state = foldEvents(req.params.id, events);
     res.json({
       run: toRunResult(state),
