@@ -151,9 +151,14 @@ export async function ingestDocuments(target: IngestTarget, docs: IngestDocument
 
     const progress = { filesTotal: docs.length, chunksTotal: toEmbed.length, chunksDone: 0 };
     options.onProgress?.(progress);
+    // Writes overlap with embedding: LanceDB writes one batch on its own threads while the
+    // next batch is embedded here (at most one write in flight).
     const pending: { rows: MemoryRow[]; vectors: Float32Array[] } = { rows: [], vectors: [] };
+    let writing: Promise<void> = Promise.resolve();
     const flush = async () => {
-      await table.add(pending.rows, pending.vectors);
+      await writing;
+      writing = table.add(pending.rows, pending.vectors);
+      writing.catch(() => {}); // awaited (and thrown) at the next flush or at the end
       pending.rows = [];
       pending.vectors = [];
     };
@@ -171,6 +176,7 @@ export async function ingestDocuments(target: IngestTarget, docs: IngestDocument
       options.onProgress?.({ ...progress });
     }
     await flush();
+    await writing;
     // deleted after the new chunks are in: a crash half-way leaves extra chunks, never missing ones
     await table.deleteIds(toDelete);
     report.chunksAdded = toEmbed.length;

@@ -73,6 +73,7 @@ export function rememberIn(
       const changed = !sameText || newTier !== old.tier || row.metadata !== old.metadata;
       // even an unchanged fact is written back: seeing it again renews a working memory's expiry
       await table.upsert([row], [vector]);
+      await table.maintainIfDue();
       return changed
         ? { id: old.id, action: "updated", similarity: nearest.similarity, ...(sameText ? {} : { previousText: old.text }) }
         : { id: old.id, action: "skipped", similarity: nearest.similarity };
@@ -93,6 +94,7 @@ export function rememberIn(
     // upsert, not add: a node re-run after a crash writes the same derived id again
     if (input.id) await table.upsert([row], [vector]);
     else await table.add([row], [vector]);
+    await table.maintainIfDue();
     return { id: row.id, action: "inserted" };
   });
 }

@@ -84,7 +84,10 @@ export function tableNameOf(space: EmbeddingSpace): string {
   return `${TABLE_PREFIX}${slug}_d${space.dim}_${hash}`;
 }
 
-/** Builds an Arrow table from rows and their vectors (packed straight into one Float32Array). */
+/**
+ * Builds an Arrow table from rows and their vectors, writing the column buffers directly
+ * (apache-arrow's generic builders cost more than embedding the text does).
+ */
 export function toArrowTable(schema: arrow.Schema, rows: MemoryRow[], vectors: Float32Array[]): arrow.Table {
   const vectorType = schema.fields.find((f) => f.name === "vector")!.type as arrow.FixedSizeList;
   const dim = vectorType.listSize;
@@ -93,20 +96,54 @@ export function toArrowTable(schema: arrow.Schema, rows: MemoryRow[], vectors: F
     if (vectors[i].length !== dim) throw new RangeError(`vector ${i} has ${vectors[i].length} floats, the table wants ${dim}`);
     flat.set(vectors[i], i * dim);
   }
-  const vectorData = arrow.makeData({
-    type: vectorType,
-    length: rows.length,
-    nullCount: 0,
-    child: arrow.makeData({ type: new arrow.Float32(), length: flat.length, data: flat }),
-  });
-  const column = <K extends keyof MemoryRow>(key: K) => rows.map((r) => r[key]);
-  const field = (name: string) => schema.fields.find((f) => f.name === name)!.type;
-  // in schema order: the Table constructor pairs columns with fields by position
+  const n = rows.length;
   const columns: Record<string, arrow.Vector> = {};
+  // in schema order: the Table constructor pairs columns with fields by position
   for (const f of schema.fields) {
-    columns[f.name] = f.name === "vector" ? arrow.makeVector(vectorData) : arrow.vectorFromArray(column(f.name as keyof MemoryRow) as unknown[], field(f.name));
+    const key = f.name as keyof MemoryRow | "vector";
+    let data: arrow.Data;
+    if (key === "vector") {
+      data = arrow.makeData({ type: vectorType, length: n, nullCount: 0, child: arrow.makeData({ type: new arrow.Float32(), length: flat.length, data: flat }) });
+    } else if (key === "meta_kv") {
+      const offsets = new Int32Array(n + 1);
+      const items: string[] = [];
+      rows.forEach((r, i) => {
+        items.push(...r.meta_kv);
+        offsets[i + 1] = items.length;
+      });
+      data = arrow.makeData({ type: f.type as arrow.List<arrow.Utf8>, length: n, nullCount: 0, valueOffsets: offsets, child: utf8Data(items) });
+    } else if (f.type instanceof arrow.Float64) {
+      const values = new Float64Array(n);
+      let nullBitmap: Uint8Array | undefined;
+      let nullCount = 0;
+      rows.forEach((r, i) => {
+        const v = r[key] as number | null;
+        if (v === null) {
+          nullBitmap ??= new Uint8Array(Math.ceil(n / 8)).fill(0xff);
+          nullBitmap[i >> 3] &= ~(1 << (i & 7));
+          nullCount++;
+        } else values[i] = v;
+      });
+      data = arrow.makeData({ type: f.type, length: n, nullCount, data: values, ...(nullBitmap ? { nullBitmap } : {}) });
+    } else {
+      data = utf8Data(rows.map((r) => r[key] as string));
+    }
+    columns[f.name] = arrow.makeVector(data);
   }
   return new arrow.Table(schema, columns);
+}
+
+/** A non-null Utf8 column: one buffer of bytes and the offsets into it. */
+function utf8Data(values: string[]): arrow.Data<arrow.Utf8> {
+  const offsets = new Int32Array(values.length + 1);
+  let total = 0;
+  for (let i = 0; i < values.length; i++) {
+    total += Buffer.byteLength(values[i], "utf8");
+    offsets[i + 1] = total;
+  }
+  const bytes = Buffer.allocUnsafe(total);
+  for (let i = 0; i < values.length; i++) bytes.write(values[i], offsets[i], "utf8");
+  return arrow.makeData({ type: new arrow.Utf8(), length: values.length, nullCount: 0, valueOffsets: offsets, data: new Uint8Array(bytes.buffer, bytes.byteOffset, total) });
 }
 
 /** The filterable "key=value" strings of a metadata object. */

@@ -48,6 +48,8 @@ export class SpaceTable {
     readonly table: lancedb.Table,
     readonly space: EmbeddingSpace,
     private readonly policy: IndexPolicy,
+    /** The store's clock, for purging expired memories. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   get name(): string {
@@ -130,11 +132,21 @@ export class SpaceTable {
         replace: true,
         config: lancedb.Index.ivfFlat({ distanceType: "cosine", numPartitions: partitionsFor(rows), maxIterations: 20, sampleRate: 64 }),
       });
-      if (!state.vector) await this.table.createIndex("id", { name: ID_INDEX, config: lancedb.Index.btree() });
+      if (!state.vector) {
+        // scalar indexes for look-ups by id and filters on collection and tier: worth it only on large tables
+        await this.table.createIndex("id", { name: ID_INDEX, config: lancedb.Index.btree() });
+        await this.table.createIndex("collection", { name: "collection_idx", config: lancedb.Index.bitmap() });
+        await this.table.createIndex("tier", { name: "tier_idx", config: lancedb.Index.bitmap() });
+      }
       done.push(`vector index (${partitionsFor(rows)} partitions)`);
     }
     const refreshDue = state.unindexedRows >= this.policy.refreshRows || this.writesSinceOptimize >= this.policy.refreshWrites;
     if (options.force || (state.fullText && !vectorDue && refreshDue)) {
+      const expired = `expires_at IS NOT NULL AND expires_at <= ${Math.floor(this.now())}`;
+      if ((await this.table.countRows(expired)) > 0) {
+        await this.table.delete(expired);
+        done.push("purged expired");
+      }
       await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
       done.push("optimize");
     }
@@ -143,6 +155,12 @@ export class SpaceTable {
       this.indexes = undefined;
     }
     return done;
+  }
+
+  /** Maintenance after small writes: the first write builds the full-text index, later ones every `refreshWrites`. */
+  async maintainIfDue(): Promise<string[]> {
+    if (this.indexes?.fullText && this.writesSinceOptimize < this.policy.refreshWrites) return [];
+    return this.maintain();
   }
 
   /** How many partitions a vector search probes: enough for good recall on clustered text. */

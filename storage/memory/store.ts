@@ -91,7 +91,7 @@ export class LanceMemoryStore {
       const table = exists
         ? await db.openTable(name)
         : await db.createEmptyTable(name, memorySchema(space), { mode: "create", existOk: true });
-      return new SpaceTable(table, space, this.policy);
+      return new SpaceTable(table, space, this.policy, this.now);
     })();
     this.tables.set(name, opening);
     opening.catch(() => this.tables.delete(name));
@@ -115,7 +115,7 @@ export class LanceMemoryStore {
         table.close();
         continue; // not ours, or written by something else: leave it alone
       }
-      const t = new SpaceTable(table, space, this.policy);
+      const t = new SpaceTable(table, space, this.policy, this.now);
       this.tables.set(name, Promise.resolve(t));
       out.push(t);
     }
@@ -137,7 +137,7 @@ export class LanceMemoryStore {
     if (!space) space = (await embedder.embed(["space"], { signal: options.signal })).space;
     const table = await this.spaceTable(space, { create: false });
     if (!table) return [];
-    return searchIn(table, { query, vector, mode, k: options.k ?? 5, where: wherePredicate({ ...options, aliveAt: this.now() }) });
+    return searchIn(table, { query, vector, mode, k: options.k ?? 5, where: wherePredicate(options), aliveAt: this.now() });
   }
 
   /** Writes a memory, or updates the near-duplicate already there (see remember.ts). */

@@ -1,10 +1,12 @@
 /** `npm run bench [name…]`: runs the named benchmarks (all when none is named) and prints figures. */
 import { benchApi } from "./api.ts";
 import { benchChain } from "./chain.ts";
+import { benchMemory } from "./memory.ts";
 import { benchCode } from "./code.ts";
 
 const benches: Record<string, () => Promise<void>> = {
   chain: benchChain,
+  memory: benchMemory,
   code: benchCode,
   api: benchApi,
 };

@@ -129,6 +129,9 @@ describe("memory store: remember", () => {
     const other = await store.remember({ text: "Northwind Florists only take phone calls in the morning.", collection: "facts" });
     expect(other.action).toBe("inserted");
 
+    const words = await store.search("bookkeeper", { collection: "facts", mode: "text" });
+    expect(words).toEqual([]); // full-text index exists from the first write, and finds only what is there
+    expect((await store.search("phone calls", { collection: "facts", mode: "text" }))[0].id).toBe(other.id);
     const hits = await store.search("Harbor Bakery invoices", { collection: "facts", k: 10 });
     expect(hits.filter((h) => h.text.includes("Harbor"))).toHaveLength(1);
     expect(hits[0]).toMatchObject({ id: a.id, text: "Harbor Bakery wants invoices on the first Monday of every month", metadata: { client: "harbor", contact: "Dev" }, source: { kind: "manual" } });
@@ -181,5 +184,26 @@ describe("memory store: expiry", () => {
     expect(back.action).toBe("inserted");
     expect(await store.purgeExpired()).toBe(1);
     expect(await store.get(fleeting.id)).toBeUndefined();
+  });
+});
+
+describe("memory store: a table large enough for a vector index", () => {
+  const tmp = tempDir("keel-memory-");
+  afterAll(() => tmp.cleanup());
+
+  it("builds the vector and scalar indexes once past the threshold and still finds the right documents", async () => {
+    const store = new LanceMemoryStore({ dir: path.join(tmp.dir, "memory"), index: { vectorIndexMinRows: 60 } });
+    try {
+      await store.ingest(CORPUS, { collection: "studio" });
+      const [t] = await store.allTables();
+      expect((await t.table.listIndices()).map((i) => i.name).sort()).toEqual(["collection_idx", "id_idx", "text_idx", "tier_idx", "vector_idx"]);
+      expect(files(await store.search("Saltmarsh menu typeface", { k: 3, collection: "studio" }))).toContain("clients/saltmarsh-oysters.md");
+      expect(files(await store.search("When should we send the bakery its bills?", { k: 3, tier: "long" }))).toContain("clients/harbor-bakery.md");
+      // writes after the index are found before the next refresh folds them in
+      const r = await store.remember({ text: "Fernwood Yoga opens a third room in September.", collection: "studio", tier: "long" });
+      expect((await store.search("Fernwood third room", { k: 1 }))[0].id).toBe(r.id);
+    } finally {
+      await store.close();
+    }
   });
 });

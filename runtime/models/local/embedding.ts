@@ -102,13 +102,10 @@ const COMBINING_MARKS = /[\u0300-\u036f]/g;
 
 /** The terms a text is embedded from: words folded, stopwords out, synonyms mapped, stemmed. */
 export function embeddingTerms(text: string): string[] {
-  const folded = text.normalize("NFKD").replace(COMBINING_MARKS, "").toLowerCase();
   const terms: string[] = [];
-  for (const match of folded.matchAll(WORD)) {
-    const word = match[0];
-    if (STOPWORDS.has(word)) continue;
-    terms.push(normaliseTerm(word));
-  }
+  forEachWord(text, (word) => {
+    if (!STOPWORDS.has(word)) terms.push(normaliseTerm(word));
+  });
   return terms;
 }
 
@@ -136,10 +133,89 @@ function mix(h: number): number {
   return h >>> 0;
 }
 
-/** Adds `weight` to the bucket the hash picks, with the sign its top bit picks. */
-function add(vector: Float32Array, hash: number, weight: number): void {
-  const bucket = (hash & 0x7fffffff) % vector.length;
-  vector[bucket] += hash & 0x80000000 ? -weight : weight;
+/** A word's own features, precomputed once: its unigram and trigram buckets with signed weights. */
+interface TermFeatures {
+  hash: number;
+  buckets: Int32Array;
+  weights: Float32Array;
+}
+
+/**
+ * Per dimension: lower-cased word → its features (null for a stopword). Words repeat across
+ * texts, so stemming and hashing them once makes embedding a few times faster. Bounded: cleared
+ * when it grows past CACHE_LIMIT words.
+ */
+const termCache = new Map<number, Map<string, TermFeatures | null>>();
+const CACHE_LIMIT = 200_000;
+
+function featuresOf(word: string, dim: number): TermFeatures | null {
+  let cache = termCache.get(dim);
+  if (!cache) termCache.set(dim, (cache = new Map()));
+  const known = cache.get(word);
+  if (known !== undefined) return known;
+  let features: TermFeatures | null = null;
+  if (!STOPWORDS.has(word)) {
+    const term = normaliseTerm(word);
+    const hash = hashString(term, SEED_UNIGRAM);
+    const trigrams = trigramHashes(term);
+    const buckets = new Int32Array(1 + trigrams.length);
+    const weights = new Float32Array(1 + trigrams.length);
+    buckets[0] = bucketOf(hash, dim);
+    weights[0] = signOf(hash) * UNIGRAM_WEIGHT;
+    const trigramWeight = trigrams.length ? TRIGRAM_WEIGHT_PER_TERM / Math.sqrt(trigrams.length) : 0;
+    for (let i = 0; i < trigrams.length; i++) {
+      buckets[i + 1] = bucketOf(trigrams[i], dim);
+      weights[i + 1] = signOf(trigrams[i]) * trigramWeight;
+    }
+    features = { hash, buckets, weights };
+  }
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(word, features);
+  return features;
+}
+
+function bucketOf(hash: number, dim: number): number {
+  return (hash & 0x7fffffff) % dim;
+}
+
+function signOf(hash: number): number {
+  return hash & 0x80000000 ? -1 : 1;
+}
+
+const ASCII_WORD_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) ASCII_WORD_CHAR[c] = (c >= 48 && c <= 57) || (c >= 97 && c <= 122) ? 1 : 0;
+
+const UNICODE_WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
+
+/**
+ * Calls `visit` with each lower-cased, accent-folded word of the text, in order. ASCII is
+ * scanned by table; a word with other characters is folded (NFKD, marks dropped) on its own,
+ * so one "…" or "é" does not send the whole text down the slow path.
+ */
+function forEachWord(text: string, visit: (word: string) => void): void {
+  const lower = text.toLowerCase();
+  let start = -1;
+  let ascii = true;
+  for (let i = 0; i <= lower.length; i++) {
+    const c = i < lower.length ? lower.charCodeAt(i) : 32;
+    const isWord = c < 128 ? ASCII_WORD_CHAR[c] === 1 : UNICODE_WORD_CHAR.test(lower[i]);
+    if (isWord) {
+      if (start < 0) {
+        start = i;
+        ascii = true;
+      }
+      if (c >= 128) ascii = false;
+    } else if (start >= 0) {
+      emit(lower.slice(start, i), ascii, visit);
+      start = -1;
+    }
+  }
+}
+
+function emit(word: string, ascii: boolean, visit: (word: string) => void): void {
+  if (ascii) return visit(word);
+  const folded = word.normalize("NFKD").replace(COMBINING_MARKS, "");
+  for (const match of folded.matchAll(WORD)) visit(match[0]);
 }
 
 /**
@@ -149,16 +225,17 @@ function add(vector: Float32Array, hash: number, weight: number): void {
 export function hashedEmbedding(text: string, dim: number = LOCAL_EMBEDDING_DIM): Float32Array {
   if (!Number.isInteger(dim) || dim < 8) throw new RangeError(`embedding dimension must be an integer ≥ 8, got ${dim}`);
   const vector = new Float32Array(dim);
-  const terms = embeddingTerms(text);
-  const termHashes = new Uint32Array(terms.length);
-  for (let i = 0; i < terms.length; i++) {
-    const term = terms[i];
-    const h = hashString(term, SEED_UNIGRAM);
-    termHashes[i] = h;
-    add(vector, h, UNIGRAM_WEIGHT);
-    if (i > 0) add(vector, mix(Math.imul(termHashes[i - 1], 0x2545f491) ^ h ^ SEED_BIGRAM), BIGRAM_WEIGHT);
-    addTrigrams(vector, term);
-  }
+  let previous = -1;
+  forEachWord(text, (word) => {
+    const f = featuresOf(word, dim);
+    if (!f) return;
+    for (let i = 0; i < f.buckets.length; i++) vector[f.buckets[i]] += f.weights[i];
+    if (previous >= 0) {
+      const bigram = mix(Math.imul(previous, 0x2545f491) ^ f.hash ^ SEED_BIGRAM);
+      vector[bucketOf(bigram, dim)] += signOf(bigram) * BIGRAM_WEIGHT;
+    }
+    previous = f.hash;
+  });
   let norm = 0;
   for (let i = 0; i < dim; i++) norm += vector[i] * vector[i];
   if (norm > 0) {
@@ -168,20 +245,19 @@ export function hashedEmbedding(text: string, dim: number = LOCAL_EMBEDDING_DIM)
   return vector;
 }
 
-/** Character trigrams of `^term$`, hashed from the code units directly (no substrings). */
-function addTrigrams(vector: Float32Array, term: string): void {
+/** Hashes of the character trigrams of `^term$`, from the code units directly (no substrings). */
+function trigramHashes(term: string): number[] {
   const n = term.length + 2; // with the two boundary marks
-  if (n < 3) return;
-  const count = n - 2;
-  const weight = TRIGRAM_WEIGHT_PER_TERM / Math.sqrt(count);
   const code = (i: number): number => (i === 0 ? 0x5e : i === n - 1 ? 0x24 : term.charCodeAt(i - 1));
-  for (let i = 0; i < count; i++) {
+  const out: number[] = [];
+  for (let i = 0; i + 2 < n; i++) {
     let h = SEED_TRIGRAM;
     h = Math.imul(h ^ code(i), 0x01000193);
     h = Math.imul(h ^ code(i + 1), 0x01000193);
     h = Math.imul(h ^ code(i + 2), 0x01000193);
-    add(vector, mix(h), weight);
+    out.push(mix(h));
   }
+  return out;
 }
 
 /** Embeds many texts; the same as mapping `hashedEmbedding`, kept as the batched entry point. */
