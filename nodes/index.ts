@@ -17,10 +17,11 @@ import { modelGenerate } from "./model-generate.ts";
 import { modelSummarize } from "./model-summarize.ts";
 import { transform } from "./transform.ts";
 import { triggerManual } from "./trigger-manual.ts";
+import { triggerSchedule } from "./trigger-schedule.ts";
 import { triggerWebhook } from "./trigger-webhook.ts";
 import { waitTimer } from "./wait-timer.ts";
 
-export const builtinNodes: NodeType[] = [triggerManual, transform, logicBranch, logicMerge, waitTimer, actionHttp, actionFile, codeJs, modelSummarize, modelGenerate, modelClassify, modelExtract, humanApprove, actionEmail, triggerWebhook, memoryRetrieve, memoryRemember, memoryCondense];
+export const builtinNodes: NodeType[] = [triggerManual, transform, logicBranch, logicMerge, waitTimer, actionHttp, actionFile, codeJs, modelSummarize, modelGenerate, modelClassify, modelExtract, humanApprove, actionEmail, triggerWebhook, triggerSchedule, memoryRetrieve, memoryRemember, memoryCondense];
 
 /** A registry holding every built-in node type. */
 export function createRegistry(extra: NodeType[] = []): NodeRegistry {

@@ -15,6 +15,7 @@ import { EDITOR_DIST, ensureEditorBuilt } from "./http/editor-build.ts";
 import { allowedHostsFor } from "./http/guard.ts";
 import { attachLive, type LiveOptions } from "./http/live.ts";
 import { openKeel, type Keel } from "./keel.ts";
+import { Scheduler } from "./scheduler.ts";
 import { removeServerAddress, writeServerAddress } from "./server-address.ts";
 
 /** The default address and port. */
@@ -61,6 +62,8 @@ export interface RunningServer {
   server: http.Server;
   /** Runs found interrupted at start and being resumed. */
   resumed: number;
+  /** Starts saved flows with a trigger.schedule (catch-up runs included). */
+  scheduler: Scheduler;
   /** Stops listening, closes sockets and the data folder, releases its lock. */
   close(): Promise<void>;
 }
@@ -86,7 +89,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let lock: ReturnType<typeof lockDataFolder> | undefined;
   let server: http.Server | undefined;
   let live: ReturnType<typeof attachLive> | undefined;
+  let scheduler: Scheduler | undefined;
   const abandon = async () => {
+    scheduler?.stop();
     await live?.close();
     server?.close();
     await keel.close();
@@ -130,6 +135,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         .catch((e) => log(`keel: resuming runs failed: ${(e as Error)?.stack ?? String(e)}`));
     }
 
+    // approvals a crash left behind (decided in the store or ended in the run, not both) take the run's outcome
+    keel.approvals.reconcile().catch((e) => log(`keel: reconciling approvals failed: ${(e as Error)?.message ?? String(e)}`));
+    scheduler = new Scheduler({ keel, log });
+    const caughtUp = await scheduler.start();
+    if (caughtUp.length) log(`keel: started ${caughtUp.length} run${caughtUp.length === 1 ? "" : "s"} for schedules missed while stopped`);
+
     const url = `http://${urlHost(host)}:${actual}/`;
     writeServerAddress(dataDir, url); // commands run beside the server (keel approve) call it here
     let closing: Promise<void> | undefined;
@@ -141,7 +152,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       ctx,
       server,
       resumed: open.length,
+      scheduler,
       close: () => (closing ??= (async () => {
+        scheduler!.stop();
         await live!.close();
         const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
         server!.closeAllConnections();
