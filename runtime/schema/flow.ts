@@ -4,8 +4,9 @@ import { RetryPolicySchema } from "../retry.ts";
 /** The current flow document version. */
 export const FLOW_SCHEMA = "keel/flow@1";
 
-const ID = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
-const idMessage = "must start with a letter or _ and hold only letters, digits, _ and - (at most 64)";
+// "__proto__" would name an object's prototype, not a key, wherever ids index plain objects
+const ID = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+const idMessage = "must start with a letter or _ and hold only letters, digits, _ and - (at most 64); __proto__ is reserved";
 
 /** A node in a flow: its type, params (may hold `{{ }}` expressions) and run policy. */
 export const FlowNodeSchema = z
