@@ -136,6 +136,13 @@ describe("flow validation", () => {
     expect(msg).toMatch(/extra/);
   });
 
+  it("refuses __proto__ as a node id (it would name a prototype, and the node would vanish from the run)", () => {
+    const issues = issuesOf(makeFlow([{ id: "__proto__", type: "transform" }, { id: "_ok", type: "transform" }]));
+    expect(issues).toHaveLength(1);
+    expect(issues[0].message).toContain('node "__proto__" id');
+    expect(issues[0].message).toContain("__proto__ is reserved");
+  });
+
   it("refuses compensate params on a node that cannot compensate", () => {
     expect(messages(makeFlow([{ id: "t", type: "transform", params: { set: {}, compensate: {} } }]))).toMatch(/node "t"/);
   });
