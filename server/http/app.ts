@@ -12,12 +12,13 @@ import { refuseDeepJson } from "./request.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
 import { credentialRoutes } from "./routes/credentials.ts";
 import { flowRoutes } from "./routes/flows.ts";
+import { memoryRoutes } from "./routes/memory.ts";
 import { hookRoutes } from "./routes/hooks.ts";
 import { nodeTypeRoutes } from "./routes/node-types.ts";
 import { runRoutes } from "./routes/runs.ts";
 
 /** Every API route module; a new one is one import and one entry here. */
-export const routeModules: RouteModule[] = [nodeTypeRoutes, flowRoutes, runRoutes, approvalRoutes, credentialRoutes];
+export const routeModules: RouteModule[] = [nodeTypeRoutes, flowRoutes, runRoutes, approvalRoutes, credentialRoutes, memoryRoutes];
 
 /** Builds the app for one server context. */
 export function createApp(ctx: ServerContext, options: { log?: (line: string) => void } = {}): Express {
