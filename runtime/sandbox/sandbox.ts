@@ -114,7 +114,9 @@ export class Sandbox {
       return outcome.result();
     } catch (e) {
       discard ||= lease.isolate.isDisposed || !(e instanceof KeelError && e.code === "SANDBOX" && isRecoverable(e));
-      throw e;
+      if (e instanceof KeelError) throw e;
+      if (lease.isolate.isDisposed) throw memoryError(call.memoryMb);
+      throw new KeelError("INTERNAL", `the sandbox could not prepare a context: ${(e as Error)?.message ?? e}`, { cause: e });
     } finally {
       if (context && !lease.isolate.isDisposed) context.release();
       if (!discard && !lease.isolate.isDisposed) discard = heapGrew(lease);
