@@ -74,7 +74,8 @@ export class LanceMemoryStore {
     if (this.closed) throw new KeelError("INTERNAL", "the memory store is closed");
     if (!this.connection) {
       fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      this.connection = lancedb.connect(this.dir);
+      // reads notice writes by other processes (e.g. `keel memory ingest` beside a running server) within a second
+      this.connection = lancedb.connect(this.dir, { readConsistencyInterval: 1 });
     }
     return this.connection;
   }
@@ -104,20 +105,22 @@ export class LanceMemoryStore {
     const out: SpaceTable[] = [];
     for (const name of await db.tableNames()) {
       if (!name.startsWith(TABLE_PREFIX)) continue;
-      const cached = this.tables.get(name);
-      if (cached) {
-        out.push(await cached);
-        continue;
+      let opening = this.tables.get(name);
+      if (!opening) {
+        opening = (async () => {
+          const table = await db.openTable(name);
+          const space = spaceOf((await table.schema()).metadata.get(SPACE_KEY));
+          if (!space || tableNameOf(space) !== name) {
+            table.close();
+            return undefined; // not ours, or written by something else: leave it alone
+          }
+          return new SpaceTable(table, space, this.policy, this.now);
+        })() as Promise<SpaceTable>;
+        this.tables.set(name, opening);
+        opening.catch(() => this.tables.delete(name));
       }
-      const table = await db.openTable(name);
-      const space = spaceOf((await table.schema()).metadata.get(SPACE_KEY));
-      if (!space || tableNameOf(space) !== name) {
-        table.close();
-        continue; // not ours, or written by something else: leave it alone
-      }
-      const t = new SpaceTable(table, space, this.policy, this.now);
-      this.tables.set(name, Promise.resolve(t));
-      out.push(t);
+      const t = await opening;
+      if (t) out.push(t);
     }
     return out;
   }
