@@ -60,11 +60,14 @@ export class DurableJSONFile<T> implements Adapter<T> {
   }
 }
 
+let tmpSeq = 0;
+
 /** Writes a file so that a crash leaves either the old or the new content, whole. */
 export async function writeAtomic(file: string, content: string | Uint8Array): Promise<void> {
   const dir = path.dirname(file);
   await fs.promises.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  // one temp file per call: two writes of the same file at once must not share (and rename away) one
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++tmpSeq}.tmp`);
   const handle = await fs.promises.open(tmp, "w", 0o644);
   try {
     await handle.writeFile(content);
