@@ -25,7 +25,9 @@ export class FileOutbox implements OutboxDoor {
     // a symlink inside the outbox must not lead out of it either
     let probe = path.dirname(full);
     while (probe.startsWith(this.dir) && probe !== this.dir) {
-      if (fs.existsSync(probe) && !fs.realpathSync(probe).startsWith(fs.realpathSync.native(this.dirReal()))) {
+      const base = fs.realpathSync.native(this.dirReal());
+      // "outbox-other" starts with "outbox" too: compare whole path segments
+      if (fs.existsSync(probe) && !fs.realpathSync(probe).startsWith(base + path.sep)) {
         throw new ValidationError(`outbox path ${JSON.stringify(relPath)} leads out of the outbox through a link`);
       }
       probe = path.dirname(probe);
