@@ -54,6 +54,16 @@ describe("action.file", () => {
     fs.symlinkSync(tmp!.dir, path.join(box.dir, "link"));
     await expect(run(box, { path: "link/escape.txt", content: "x" }, "keel:r:link")).rejects.toMatchObject({ code: "VALIDATION" });
     expect(fs.existsSync(path.join(tmp!.dir, "escape.txt"))).toBe(false);
+    // a link to a sibling folder whose name starts like the outbox's leads out just the same
+    fs.mkdirSync(path.join(tmp!.dir, "outbox-other"));
+    fs.symlinkSync(path.join(tmp!.dir, "outbox-other"), path.join(box.dir, "sibling"));
+    await expect(run(box, { path: "sibling/x.txt", content: "x" }, "keel:r:sibling")).rejects.toMatchObject({ code: "VALIDATION" });
+    expect(fs.existsSync(path.join(tmp!.dir, "outbox-other", "x.txt"))).toBe(false);
+    // a link that stays inside the outbox is fine
+    fs.mkdirSync(path.join(box.dir, "real"));
+    fs.symlinkSync(path.join(box.dir, "real"), path.join(box.dir, "alias"));
+    await run(box, { path: "alias/ok.txt", content: "fine" }, "keel:r:alias");
+    expect(fs.readFileSync(path.join(box.dir, "real", "ok.txt"), "utf8")).toBe("fine");
   });
 
   it("in a run: the file lands under <data>/outbox, and compensation removes it", async () => {
