@@ -63,6 +63,24 @@ describe("re-run from a node", () => {
     expect(server.requests.map((r) => r.path)).toEqual(["/price", "/send", "/send"]);
   });
 
+  it("keeps the branch taken upstream: the other side stays skipped", async () => {
+    keel = testKeel();
+    const flow = makeFlow(
+      [
+        { id: "if", type: "logic.branch", params: { condition: "{{ input.big }}" } },
+        { id: "vip", type: "transform", params: { set: { who: "vip" } } },
+        { id: "regular", type: "transform", params: { set: { who: "regular" } } },
+        { id: "join", type: "logic.merge" },
+      ],
+      [["if", "vip", "true"], ["if", "regular", "false"], ["vip", "join"], ["regular", "join"]],
+    );
+    const first = await keel.coordinator.run(flow, { big: true });
+    const again = await (await keel.coordinator.rerun(first.runId, "join")).done;
+    expect(again.status).toBe("succeeded");
+    expect(again.nodes.regular.status).toBe("skipped");
+    expect(again.output).toEqual({ join: { inputs: { vip: { who: "vip" } } } });
+  });
+
   it("refuses a node the run does not have", async () => {
     keel = testKeel();
     const first = await keel.coordinator.run(makeFlow([{ id: "a", type: "transform" }]), {});
