@@ -48,7 +48,8 @@ export async function searchIn(table: SpaceTable, spec: SearchSpec): Promise<Mem
   const ranked = fuse(byVector, byText);
   const hits: MemoryHit[] = [];
   for (let from = 0; from < ranked.length && hits.length < spec.k; ) {
-    const batch = ranked.slice(from, from + Math.max(spec.k * 2, 10));
+    // k and a little slack: reading a row's columns costs about as much as ranking it did
+    const batch = ranked.slice(from, from + spec.k + 2);
     from += batch.length;
     const rows = new Map((await fetchRows(table, batch.map((r) => r.id))).map((row) => [String(row.id), row]));
     for (const r of batch) {

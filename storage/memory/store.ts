@@ -140,6 +140,8 @@ export class LanceMemoryStore {
     if (!space) space = (await embedder.embed(["space"], { signal: options.signal })).space;
     const table = await this.spaceTable(space, { create: false });
     if (!table) return [];
+    // a table whose first writer stopped before building the full-text index gets it now
+    if (mode !== "vector" && !(await table.indexState()).fullText) await table.exclusive(() => table.maintain());
     return searchIn(table, { query, vector, mode, k: options.k ?? 5, where: wherePredicate(options), aliveAt: this.now() });
   }
 

@@ -103,6 +103,21 @@ describe("memory store: a changed file", () => {
     }
   });
 
+  it("builds a missing full-text index when searched (a writer that stopped before building it)", async () => {
+    const store = new LanceMemoryStore({ dir: path.join(tmp.dir, "memory3") });
+    try {
+      const t = (await store.spaceTable(store.embedder.space!, { create: true }))!;
+      const { vectors } = await store.embedder.embed(["Pine & Ember labels are printed on synthetic stock."]);
+      await t.add(
+        [{ id: "m_1", collection: "c", tier: "long", text: "Pine & Ember labels are printed on synthetic stock.", source_kind: "manual", source_ref: "", source_detail: "", created_at: 1, updated_at: 1, expires_at: null, metadata: "{}", meta_kv: [] }],
+        vectors,
+      );
+      expect((await store.search("synthetic stock", { mode: "text" })).map((h) => h.id)).toEqual(["m_1"]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("refuses a folder that is not there, with its name", async () => {
     const store = new LanceMemoryStore({ dir: path.join(tmp.dir, "memory2") });
     await expect(store.ingest(path.join(tmp.dir, "nope"))).rejects.toThrow(/nope: no such folder/);
