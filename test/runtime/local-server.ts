@@ -47,10 +47,16 @@ export async function startServer(answer: Answer = () => undefined): Promise<Loc
     state.requests.push(seen);
     state.inFlight++;
     state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
-    res.on("close", () => {
+    // out of flight once the answer is handed to the OS ("finish"), or the client went away ("close")
+    let done = false;
+    const leave = () => {
+      if (done) return;
+      done = true;
       state.inFlight--;
       if (!res.writableFinished) state.aborted.push(seen);
-    });
+    };
+    res.on("finish", leave);
+    res.on("close", leave);
     try {
       await answer(seen, raw, res);
     } catch (e) {
