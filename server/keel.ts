@@ -73,7 +73,7 @@ export function openKeel(options: KeelOptions): Keel {
     (scope, opened) => ({ memory: memoryDoor(memory, { scope, models: () => opened?.models }) }),
   ];
   const approvalStore = new FileApprovalStore(path.join(dataDir, "approvals"));
-  const approvals = new ApprovalDesk({ store: approvalStore, syncLog: () => store.sync() });
+  const approvals = new ApprovalDesk({ store: approvalStore, syncLog: () => store.sync(), runStatus: async (id) => (await index.get(id))?.status });
   const coordinator = new Coordinator({
     waits: { approval: approvals },
     store,

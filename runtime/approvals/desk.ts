@@ -33,6 +33,11 @@ export interface ApprovalDeskOptions {
   store: ApprovalStore;
   /** Makes the run logs durable (the event store's sync). */
   syncLog: () => Promise<void>;
+  /**
+   * The status of a run as the run index has it (in memory, no log read). When it says
+   * "waiting", a decision goes straight to the run; a stale answer costs nothing but a CONFLICT.
+   */
+  runStatus?: (runId: string) => Promise<string | undefined>;
   now?: () => number;
   log?: (message: string) => void;
 }
@@ -103,26 +108,37 @@ export class ApprovalDesk implements WaitHandler {
     if (Date.parse(found.due) <= this.now()) {
       throw new KeelError("CONFLICT", `approval ${id} expired at ${found.due}; its timeout (onTimeout: ${found.onTimeout}) applies instead`, { details: { approval: found } });
     }
-    const state = await coordinator.state(found.run);
-    const node = state.nodes[found.node];
-    if (!node || node.status !== "waiting" || node.wake) {
-      const fixed = await this.reconcileOne(found, state);
-      throw alreadyClosed(fixed ?? found, `its run ${found.run} is no longer waiting for it (node "${found.node}" is ${node?.status ?? "gone"})`);
+    // the index answers from memory; only when it does not say "waiting" is the run's log read
+    if ((await this.opts.runStatus?.(found.run).catch(() => undefined)) !== "waiting") {
+      const state = await coordinator.state(found.run);
+      const node = state.nodes[found.node];
+      if (!node || node.status !== "waiting" || node.wake) {
+        const fixed = await this.reconcileOne(found, state);
+        throw alreadyClosed(fixed ?? found, `its run ${found.run} is no longer waiting for it (node "${found.node}" is ${node?.status ?? "gone"})`);
+      }
     }
     const at = new Date(this.now()).toISOString();
     const approve = req.decision === "approve";
     const proposal = approve && req.edits ? applyEdits(found.proposal, req.edits) : found.proposal;
-    const decided = await this.opts.store.decide(id, approve ? "approved" : "rejected", {
-      by: "operator",
+    const settled = options.awaitRun ? coordinator.settled(found.run, options.awaitRun) : undefined;
+    let woken: Promise<void> | undefined;
+    const decision = {
+      by: "operator" as const,
       at,
       ...(req.reason ? { reason: req.reason } : {}),
       ...(approve && req.edits ? { edits: req.edits } : {}),
       ...(approve ? { proposal } : {}),
+    };
+    // the run is woken as soon as the decision wins, while the record is being made durable
+    const decided = await this.opts.store.decide(id, approve ? "approved" : "rejected", decision, {
+      onClaimed: (claimed) => {
+        woken = this.wake(claimed);
+        woken.catch(() => {}); // awaited below
+      },
     });
     this.emit({ type: "decided", approval: decided });
-    const settled = options.awaitRun ? coordinator.settled(found.run, options.awaitRun) : undefined;
     try {
-      await this.wake(decided);
+      await woken;
     } catch (e) {
       if (!(e instanceof KeelError && e.code === "CONFLICT")) throw e;
       // the deadline's timer won the race by a hair: the run took the timeout's path
@@ -197,13 +213,16 @@ export class ApprovalDesk implements WaitHandler {
 
   private onEvent(runId: string, e: RunEvent): void {
     if (e.type === "node.succeeded") {
-      const out = e.output as { approvalId?: unknown; by?: unknown; decision?: unknown; proposal?: unknown; reason?: unknown; decidedAt?: unknown } | null;
-      if (out && typeof out.approvalId === "string" && out.by === "timeout") {
+      // an approval node finished: its record takes the outcome if it is still open (a timeout; or a
+      // decision whose record a crash lost after the run's log had it)
+      const out = e.output as { approvalId?: unknown; by?: unknown; decision?: unknown; proposal?: unknown; reason?: unknown; edits?: unknown; decidedAt?: unknown } | null;
+      if (out && typeof out.approvalId === "string" && (out.by === "timeout" || out.by === "operator")) {
         const status = (out.decision === "approved" || out.decision === "rejected" || out.decision === "escalated" ? out.decision : "rejected") as Exclude<ApprovalStatus, "pending">;
         this.track(this.closeIfPending(out.approvalId, status, {
-          by: "timeout",
+          by: out.by,
           at: typeof out.decidedAt === "string" ? out.decidedAt : new Date(e.ts).toISOString(),
           ...(typeof out.reason === "string" ? { reason: out.reason } : {}),
+          ...(out.edits && typeof out.edits === "object" ? { edits: out.edits as Record<string, unknown> } : {}),
           ...(status === "rejected" ? {} : { proposal: out.proposal }),
         }));
       }

@@ -79,8 +79,13 @@ export interface ApprovalStore {
   /** Adds a pending approval; when one with the id exists, returns the stored one unchanged. */
   create(approval: Approval): Promise<Approval>;
   get(id: string): Promise<Approval | undefined>;
-  /** Closes a pending approval; CONFLICT when it is not pending (also when another call won the race). */
-  decide(id: string, status: Exclude<ApprovalStatus, "pending">, decision: ApprovalDecision): Promise<Approval>;
+  /**
+   * Closes a pending approval, resolving once that is durable; CONFLICT when it is not pending
+   * (also when another call won the race). `onClaimed` is called synchronously as soon as this
+   * call has won, before the write is durable: the desk wakes the run then, since nothing the
+   * run does leaves Keel before its own log (which holds the decision) is synced.
+   */
+  decide(id: string, status: Exclude<ApprovalStatus, "pending">, decision: ApprovalDecision, options?: { onClaimed?: (approval: Approval) => void }): Promise<Approval>;
   /** Sets the outcome regardless of the current status (reconciling with the run log). */
   correct(id: string, status: Exclude<ApprovalStatus, "pending">, decision: ApprovalDecision): Promise<Approval>;
   /** Pending approvals, from the index (cheap). */

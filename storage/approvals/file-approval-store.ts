@@ -29,14 +29,16 @@ interface Shard {
   usedAt: number;
 }
 
-const INDEX_DELAY_MS = 50;
+/** The pending index is derived (checked on every read), so its writes are gathered. */
+const INDEX_DELAY_MS = 500;
 const IDLE_SHARD_MS = 60_000;
 const MAX_LIMIT = 1000;
 
 export class FileApprovalStore implements ApprovalStore {
   readonly dir: string;
   private readonly shards = new Map<string, Promise<Shard>>();
-  private readonly creating = new Map<string, Promise<unknown>>();
+  /** Approvals whose latest change is not durable yet: readers wait for it. */
+  private readonly writing = new Map<string, Promise<unknown>>();
   private index: Promise<Low<{ pending: Record<string, PendingEntry> }>> | undefined;
   private indexTimer: ReturnType<typeof setTimeout> | null = null;
   private indexWrite: Promise<void> = Promise.resolve();
@@ -56,20 +58,16 @@ export class FileApprovalStore implements ApprovalStore {
     const shard = await this.shardOf(approval.id);
     const existing = shard.db.data.approvals[approval.id];
     if (existing) {
-      await this.creating.get(approval.id);
+      await this.writing.get(approval.id);
       if (existing.status === "pending") await this.listPending(existing);
       return existing;
     }
     shard.db.data.approvals[approval.id] = approval;
-    const written = this.write(shard);
-    this.creating.set(approval.id, written.catch(() => undefined));
     try {
-      await written;
+      await this.durably(approval.id, shard);
     } catch (e) {
       delete shard.db.data.approvals[approval.id];
       throw e;
-    } finally {
-      this.creating.delete(approval.id);
     }
     await this.listPending(approval);
     return approval;
@@ -78,23 +76,28 @@ export class FileApprovalStore implements ApprovalStore {
   async get(id: string): Promise<Approval | undefined> {
     if (!isApprovalId(id)) return undefined;
     const shard = await this.shardOf(id);
-    const creating = this.creating.get(id);
-    if (creating) await creating; // shown only once durable
+    const writing = this.writing.get(id);
+    if (writing) await writing; // shown only once durable
     return shard.db.data.approvals[id];
   }
 
-  decide(id: string, status: Exclude<ApprovalStatus, "pending">, decision: ApprovalDecision): Promise<Approval> {
-    return this.settle(id, status, decision, { onlyPending: true });
+  decide(id: string, status: Exclude<ApprovalStatus, "pending">, decision: ApprovalDecision, options: { onClaimed?: (approval: Approval) => void } = {}): Promise<Approval> {
+    return this.settle(id, status, decision, { onlyPending: true, onClaimed: options.onClaimed });
   }
 
   correct(id: string, status: Exclude<ApprovalStatus, "pending">, decision: ApprovalDecision): Promise<Approval> {
     return this.settle(id, status, decision, { onlyPending: false });
   }
 
-  private async settle(id: string, status: Exclude<ApprovalStatus, "pending">, decision: ApprovalDecision, opts: { onlyPending: boolean }): Promise<Approval> {
+  private async settle(
+    id: string,
+    status: Exclude<ApprovalStatus, "pending">,
+    decision: ApprovalDecision,
+    opts: { onlyPending: boolean; onClaimed?: (approval: Approval) => void },
+  ): Promise<Approval> {
     if (!isApprovalId(id)) throw new KeelError("NOT_FOUND", `no approval "${String(id).slice(0, 80)}"`);
     const shard = await this.shardOf(id);
-    await this.creating.get(id);
+    await this.writing.get(id)?.catch(() => undefined);
     // from here to the write nothing awaits: this is the compare-and-set
     const before = shard.db.data.approvals[id];
     if (!before) throw new KeelError("NOT_FOUND", `no approval "${id}"`);
@@ -103,10 +106,13 @@ export class FileApprovalStore implements ApprovalStore {
     }
     const after: Approval = { ...before, status, decision };
     shard.db.data.approvals[id] = after;
+    const durable = this.durably(id, shard);
+    opts.onClaimed?.(after);
     try {
-      await this.write(shard);
+      await durable;
     } catch (e) {
-      if (shard.db.data.approvals[id] === after) shard.db.data.approvals[id] = before;
+      // once claimed, the decision may already be in its run's log (the truth); keep it
+      if (!opts.onClaimed && shard.db.data.approvals[id] === after) shard.db.data.approvals[id] = before;
       throw e;
     }
     await this.unlistPending(id);
@@ -180,6 +186,17 @@ export class FileApprovalStore implements ApprovalStore {
       s.usedAt = Date.now();
       return s;
     });
+  }
+
+  /** Writes the shard, marking the approval as not yet durable until it is. */
+  private durably(id: string, shard: Shard): Promise<void> {
+    const written = this.write(shard);
+    const mark = written.catch(() => undefined);
+    this.writing.set(id, mark);
+    void mark.then(() => {
+      if (this.writing.get(id) === mark) this.writing.delete(id);
+    });
+    return written;
   }
 
   private async write(shard: Shard): Promise<void> {

@@ -1,5 +1,6 @@
 /** `npm run bench [name…]`: runs the named benchmarks (all when none is named) and prints figures. */
 import { benchApi } from "./api.ts";
+import { benchApprovals } from "./approvals.ts";
 import { benchChain } from "./chain.ts";
 import { benchMemory } from "./memory.ts";
 import { benchCode } from "./code.ts";
@@ -9,6 +10,7 @@ const benches: Record<string, () => Promise<void>> = {
   memory: benchMemory,
   code: benchCode,
   api: benchApi,
+  approvals: benchApprovals,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
