@@ -3,14 +3,15 @@
  * line's JSON, so each line is checksummed and the log is a tamper-evident chain. The first
  * line chains from the run id, so lines cannot be moved between runs unnoticed.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { CorruptError } from "../../runtime/errors.ts";
 import type { RunEvent } from "../../runtime/schema/events.ts";
 
 const HASH_LEN = 32;
 
 export function chainHash(prev: string, json: string): string {
-  return createHash("sha256").update(prev).update("\n").update(json).digest("hex").slice(0, HASH_LEN);
+  // one-shot hashing: no Hash object per line (this runs for every event written or read)
+  return hash("sha256", `${prev}\n${json}`, "hex").slice(0, HASH_LEN);
 }
 
 /** Encodes one event; returns the line and its hash (the next line's `prev`). */
