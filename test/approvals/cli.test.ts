@@ -57,3 +57,29 @@ describe("keel approvals / approve / reject", () => {
     expect(JSON.parse(reject.stdout)).toMatchObject({ status: "succeeded", output: { note: { rejected: true, reason: "not a client" } } });
   });
 });
+
+describe("keel approve beside a running server", () => {
+  it("sends the decision to the server's API (which carries the run on) instead of touching the data folder", async () => {
+    const { startServer } = await import("../../server/start.ts");
+    const { dir, cleanup } = tempDir();
+    const server = await startServer({ dataDir: path.join(dir, "data"), port: 0, log: () => {} });
+    try {
+      const run = await server.keel.coordinator.run(approvalFlow(), { client: "initech", amount: 10, confidence: 0.1 });
+      await server.keel.approvals.idle();
+      const settled = server.keel.coordinator.settled(run.runId);
+      const listed = await runKeel(["approvals", "--data", path.join(dir, "data")]);
+      const [line] = listed.stdout.trim().split("\n").map((l) => JSON.parse(l));
+      expect(line.run).toBe(run.runId);
+      const approve = await runKeel(["approve", line.id, "--edit", "amount=12", "--data", path.join(dir, "data")]);
+      expect(approve.stderr).toBe("");
+      expect(approve.code).toBe(0);
+      expect(JSON.parse(approve.stdout)).toMatchObject({ id: line.id, status: "approved", decision: { edits: { amount: 12 } } });
+      const done = await settled;
+      expect(done.status).toBe("succeeded");
+      expect(done.nodes.approve.output).toMatchObject({ proposal: { amount: 12 } });
+    } finally {
+      await server.close();
+      cleanup();
+    }
+  });
+});
