@@ -1,5 +1,5 @@
 /** The node types the server offers (GET /api/node-types), loaded once per page. */
-import { api } from "./api/client.ts";
+import { getOnce } from "./api/prefetch.ts";
 import type { NodeTypeInfo } from "./api/types.ts";
 
 /** Node types as a list (palette order is decided there) and by name. */
@@ -10,6 +10,6 @@ export interface Catalog {
 
 /** Loads the catalog. */
 export async function loadCatalog(): Promise<Catalog> {
-  const { items } = await api<{ items: NodeTypeInfo[] }>("GET", "node-types");
+  const { items } = await getOnce<{ items: NodeTypeInfo[] }>("node-types");
   return { types: items, byName: new Map(items.map((t) => [t.type, t])) };
 }

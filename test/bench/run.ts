@@ -4,11 +4,13 @@ import { benchApprovals } from "./approvals.ts";
 import { benchChain } from "./chain.ts";
 import { benchMemory } from "./memory.ts";
 import { benchCode } from "./code.ts";
+import { benchEditor } from "./editor.ts";
 
 const benches: Record<string, () => Promise<void>> = {
   chain: benchChain,
   memory: benchMemory,
   code: benchCode,
+  editor: benchEditor,
   api: benchApi,
   approvals: benchApprovals,
 };

@@ -28,6 +28,11 @@ export const NODE_TYPE_MIME = "application/x-keel-node-type";
 /** Grid spacing for snapping and the dotted background. */
 export const GRID = 16;
 const SNAP: [number, number] = [GRID, GRID];
+/**
+ * Above this many nodes only those in view are drawn. Below it, drawing all is cheaper: culling
+ * unmounts and remounts nodes on every pan, which costs more than it saves for a few hundred.
+ */
+const VIRTUALIZE_ABOVE = 1500;
 /** About half a node card, so a dropped node lands centred under the pointer. */
 const DROP_OFFSET = { x: 96, y: 32 };
 
@@ -123,7 +128,7 @@ export function Canvas({ doc, dispatch, onReady }: CanvasProps) {
         deleteKeyCode={deleteKeys}
         multiSelectionKeyCode={multiKeys}
         selectionKeyCode="Shift"
-        onlyRenderVisibleElements={doc.nodes.length > 200}
+        onlyRenderVisibleElements={doc.nodes.length > VIRTUALIZE_ABOVE}
         elevateEdgesOnSelect
         aria-label="Flow canvas"
       >

@@ -50,5 +50,5 @@ export function paramSummary(params: Record<string, unknown>): string {
 
 function oneLine(s: string): string {
   const line = s.replace(/\s+/g, " ").trim();
-  return line.length > 42 ? `${line.slice(0, 41)}…` : line;
+  return line.length > 30 ? `${line.slice(0, 29)}…` : line;
 }

@@ -22,6 +22,14 @@ const STATUS_TEXT: Record<string, string> = {
   waiting: "waiting",
 };
 
+/**
+ * Shortens text for the card. Cards cut text here rather than with CSS ellipsis: an
+ * overflow-clipped box per line costs the compositor work on every frame of a pan.
+ */
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /** The card every node kind draws: title, id, summary, live status, problems, handles. */
 function NodeCard({ id, data, selected, kind, inputs = true, badge }: CardProps) {
   const { types, run, issues } = useCanvasShared();
@@ -31,14 +39,14 @@ function NodeCard({ id, data, selected, kind, inputs = true, badge }: CardProps)
   const look = KIND_LOOK[kind] ?? KIND_LOOK.unknown;
   const ports = info?.ports;
   const summary = paramSummary(data.params);
-  const title = data.name || info?.title || data.type;
+  const title = clip(data.name || info?.title || data.type, 26);
   return (
     <div
       className={`kn kn-${kind}${selected ? " kn-selected" : ""}${problems ? " kn-invalid" : ""}`}
       data-status={status ?? "idle"}
       data-problems={problems?.length ?? 0}
       style={{ "--kind": look.color } as React.CSSProperties}
-      aria-label={`${title} (${id})${status ? `, ${status}` : ""}${problems ? `, ${problems.length} problem${problems.length > 1 ? "s" : ""}` : ""}`}
+      aria-label={`${data.name || info?.title || data.type} (${id})${status ? `, ${status}` : ""}${problems ? `, ${problems.length} problem${problems.length > 1 ? "s" : ""}` : ""}`}
     >
       {inputs && <Handle type="target" position={Position.Left} className="kn-handle" />}
       <div className="kn-head">
@@ -53,8 +61,8 @@ function NodeCard({ id, data, selected, kind, inputs = true, badge }: CardProps)
         )}
       </div>
       <div className="kn-sub">
-        <span className="kn-id">{id}</span>
-        {info ? <span className="kn-type">{data.type}</span> : <span className="kn-type kn-unknown">unknown type {data.type}</span>}
+        <span className="kn-id">{clip(id, 24)}</span>
+        {!info ? <span className="kn-type kn-unknown">unknown type</span> : id.length + data.type.length < 30 && <span className="kn-type">{data.type}</span>}
         {badge}
       </div>
       {summary && <div className="kn-summary">{summary}</div>}

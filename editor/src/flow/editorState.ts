@@ -19,6 +19,8 @@ export interface EditorState {
   dragging: boolean;
   /** Signature of the document as last saved or loaded from the server ("" = never saved). */
   savedSignature: string;
+  /** Bumped by every change to what would be saved (not by selecting or measuring nodes). */
+  version: number;
 }
 
 /** What can happen to the document. */
@@ -34,7 +36,7 @@ export type EditorAction =
 
 /** The state for a freshly loaded document. */
 export function initialState(doc: Doc, savedSignature: string): EditorState {
-  return { doc, past: [], future: [], dragging: false, savedSignature };
+  return { doc, past: [], future: [], dragging: false, savedSignature, version: 0 };
 }
 
 function pushPast(state: EditorState): Doc[] {
@@ -51,8 +53,9 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
     case "checkpoint":
       return { ...state, past: pushPast(state), future: [], coalesce: undefined };
     case "nodesChange": {
-      let { past, future, dragging, coalesce } = state;
+      let { past, future, dragging, coalesce, version } = state;
       for (const c of action.changes) {
+        if (c.type !== "select" && c.type !== "dimensions") version = state.version + 1;
         if (c.type === "position" && c.dragging && !dragging) {
           past = pushPast(state);
           future = [];
@@ -65,11 +68,12 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
         }
       }
       const nodes = applyNodeChanges(action.changes, state.doc.nodes);
-      return { ...state, past, future, dragging, coalesce, doc: { ...state.doc, nodes } };
+      return { ...state, past, future, dragging, coalesce, version, doc: { ...state.doc, nodes } };
     }
     case "edgesChange": {
       const edges = applyEdgeChanges(action.changes, state.doc.edges);
-      return { ...state, doc: { ...state.doc, edges } };
+      const version = action.changes.some((c) => c.type !== "select") ? state.version + 1 : state.version;
+      return { ...state, version, doc: { ...state.doc, edges } };
     }
     case "edit": {
       const doc = action.recipe(state.doc);
@@ -78,6 +82,7 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
       return {
         ...state,
         doc,
+        version: state.version + 1,
         past: joins ? state.past : pushPast(state),
         future: joins ? state.future : [],
         coalesce: action.coalesce,
@@ -86,12 +91,12 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
     case "undo": {
       if (state.past.length === 0) return state;
       const past = state.past.slice(0, -1);
-      return { ...state, doc: state.past[state.past.length - 1], past, future: [state.doc, ...state.future], coalesce: undefined, dragging: false };
+      return { ...state, doc: state.past[state.past.length - 1], past, future: [state.doc, ...state.future], coalesce: undefined, dragging: false, version: state.version + 1 };
     }
     case "redo": {
       if (state.future.length === 0) return state;
       const [next, ...future] = state.future;
-      return { ...state, doc: next, past: pushPast(state), future, coalesce: undefined, dragging: false };
+      return { ...state, doc: next, past: pushPast(state), future, coalesce: undefined, dragging: false, version: state.version + 1 };
     }
     case "saved":
       return { ...state, savedSignature: action.signature };

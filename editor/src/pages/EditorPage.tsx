@@ -1,7 +1,8 @@
 /** Loads a flow (or starts a new one) and opens the editor on it. */
 import { ReactFlowProvider } from "@xyflow/react";
 import { useEffect, useState } from "react";
-import { api, ApiError, errorMessage } from "../api/client.ts";
+import { ApiError, errorMessage } from "../api/client.ts";
+import { getOnce } from "../api/prefetch.ts";
 import type { FlowInput } from "../api/types.ts";
 import type { Catalog } from "../catalog.ts";
 import { paths } from "../lib/router.ts";
@@ -21,7 +22,7 @@ export function EditorPage({ flowId, isNew, name, catalog }: { flowId: string; i
       setLoaded({ state: "ready", isNew: true, flow: fresh() });
       return;
     }
-    api<{ flow: FlowInput }>("GET", `flows/${encodeURIComponent(flowId)}`)
+    getOnce<{ flow: FlowInput }>(`flows/${encodeURIComponent(flowId)}`)
       .then(({ flow }) => live && setLoaded({ state: "ready", flow, isNew: false }))
       .catch((e) => {
         if (!live) return;

@@ -43,7 +43,9 @@ export function FlowEditor({ flow: initial, isNew: startsNew, catalog }: FlowEdi
   });
   const { doc } = state;
   const flowId = doc.meta.id;
-  const signature = useMemo(() => signatureOf(doc), [doc]);
+  // the saved form changes only with the version: selecting or measuring nodes does not re-serialise 300 of them
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const signature = useMemo(() => signatureOf(doc), [state.version]);
   const dirty = signature !== state.savedSignature;
   const [isNew, setIsNew] = useState(startsNew);
   const [tab, setTab] = useState<"inspect" | "run">("inspect");

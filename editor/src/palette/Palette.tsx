@@ -1,11 +1,11 @@
 /** The palette: every node type the server knows, grouped by category; drag one onto the canvas (or press Enter). */
-import { useMemo, useState, type DragEvent } from "react";
+import { memo, useMemo, useState, type DragEvent } from "react";
 import type { NodeTypeInfo } from "../api/types.ts";
 import { NODE_TYPE_MIME } from "../canvas/Canvas.tsx";
 import { KIND_LOOK, groupByCategory } from "../canvas/look.ts";
 import { componentFor } from "../flow/convert.ts";
 
-export function Palette({ types, onAdd }: { types: readonly NodeTypeInfo[]; onAdd: (info: NodeTypeInfo) => void }) {
+export const Palette = memo(function Palette({ types, onAdd }: { types: readonly NodeTypeInfo[]; onAdd: (info: NodeTypeInfo) => void }) {
   const [filter, setFilter] = useState("");
   const groups = useMemo(() => {
     const q = filter.trim().toLowerCase();
@@ -63,4 +63,4 @@ export function Palette({ types, onAdd }: { types: readonly NodeTypeInfo[]; onAd
       ))}
     </nav>
   );
-}
+});
