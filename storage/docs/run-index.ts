@@ -14,6 +14,8 @@ interface Shard {
   name: string;
   db: Low<{ runs: Record<string, RunSummary> }>;
   dirty: boolean;
+  /** Runs in the shard, kept rather than counted on every put. */
+  size: number;
 }
 
 /** Runs per index file before the hour's next file is started. */
@@ -24,8 +26,13 @@ export class FileRunIndex implements RunIndex {
   private readonly dir: string;
   private readonly shards = new Map<string, Shard>();
   private readonly hours = new Map<string, Promise<Shard[]>>();
+  /** Hours whose files are read: a put for them is placed at once, with no promise. */
+  private readonly loaded = new Map<string, Shard[]>();
+  /** Puts waiting for their hour's files to be read, in order, and the reading. */
+  private readonly waiting = new Map<string, { puts: RunSummary[]; done: Promise<void> }>();
+  /** Which shard holds each run this process has seen. */
+  private readonly shardOf = new Map<string, Shard>();
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private placing: Promise<void> = Promise.resolve();
   private writing: Promise<unknown> = Promise.resolve();
   private readonly onError: (e: unknown) => void;
 
@@ -56,26 +63,54 @@ export class FileRunIndex implements RunIndex {
     const db = new Low<{ runs: Record<string, RunSummary> }>(new DurableJSONFile(path.join(this.dir, name)), { runs: {} });
     await db.read();
     db.data ??= { runs: {} };
-    const shard = { name, db, dirty: false };
+    return this.adopt(name, db);
+  }
+
+  private adopt(name: string, db: Low<{ runs: Record<string, RunSummary> }>): Shard {
+    const shard: Shard = { name, db, dirty: false, size: 0 };
+    for (const id of Object.keys(db.data.runs)) {
+      this.shardOf.set(id, shard);
+      shard.size++;
+    }
     this.shards.set(name, shard);
     return shard;
   }
 
   put(summary: RunSummary): void {
-    // one at a time: a put that starts an hour's next file must finish before the next put looks for room
-    this.placing = this.placing.then(() => this.place(summary)).catch(this.onError);
+    const hour = runIdHour(summary.id);
+    const list = this.loaded.get(hour);
+    if (list) return this.place(list, summary);
+    const waiting = this.waiting.get(hour);
+    if (waiting) return void waiting.puts.push(summary);
+    const puts = [summary];
+    const done = this.shardsOf(hour).then(
+      (shards) => {
+        // one synchronous step: no later put can overtake the ones that waited
+        this.waiting.delete(hour);
+        this.loaded.set(hour, shards);
+        for (const s of puts) this.place(shards, s);
+      },
+      (e) => {
+        this.waiting.delete(hour);
+        this.onError(e);
+      },
+    );
+    this.waiting.set(hour, { puts, done });
   }
 
-  private async place(summary: RunSummary): Promise<void> {
-    const hour = runIdHour(summary.id);
-    const list = await this.shardsOf(hour);
-    let shard = list.find((s) => summary.id in s.db.data.runs);
+  /** Places a summary in its shard (or the hour's last, or a new next file); synchronous, so puts never race. */
+  private place(list: Shard[], summary: RunSummary): void {
+    let shard = this.shardOf.get(summary.id);
     if (!shard) {
       shard = list[list.length - 1];
-      if (Object.keys(shard.db.data.runs).length >= SHARD_MAX) {
-        shard = await this.open(`${hour}.${part(shard.name) + 1}.json`);
+      if (shard.size >= SHARD_MAX) {
+        // every file of the hour was read, so the next one does not exist yet
+        const name = `${runIdHour(summary.id)}.${part(shard.name) + 1}.json`;
+        shard = this.adopt(name, new Low(new DurableJSONFile(path.join(this.dir, name)), { runs: {} }));
         list.push(shard);
       }
+      this.shardOf.set(summary.id, shard);
+      shard.size++;
     }
     shard.db.data.runs[summary.id] = summary;
     shard.dirty = true;
@@ -87,8 +122,8 @@ export class FileRunIndex implements RunIndex {
   }
 
   async flush(): Promise<void> {
-    // let puts that are still finding their shard land first
-    await this.placing;
+    // let puts that wait for their hour's files land first
+    await Promise.all([...this.waiting.values()].map((w) => w.done));
     // writes an earlier flush (the delayed one) started count too
     const writes: Promise<unknown>[] = [this.writing];
     for (const shard of this.shards.values()) {
