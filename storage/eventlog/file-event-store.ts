@@ -41,7 +41,8 @@ export class FileEventStore implements EventStore {
    * place costs a few tens of microseconds.
    */
   private readonly spareDir: string;
-  private readonly spares: string[] = [];
+  /** Spare files, most already open for appending (the fd follows the file when it is renamed). */
+  private readonly spares: Array<{ file: string; fd: number | null }> = [];
   private refilling = false;
   private spareSeq = 0;
   private closed = false;
@@ -51,7 +52,7 @@ export class FileEventStore implements EventStore {
     this.spareDir = path.join(this.dir, ".spares");
     fs.mkdirSync(this.spareDir, { recursive: true });
     // spares left by an earlier process are empty files: reuse them
-    for (const name of fs.readdirSync(this.spareDir)) this.spares.push(path.join(this.spareDir, name));
+    for (const name of fs.readdirSync(this.spareDir)) this.spares.push({ file: path.join(this.spareDir, name), fd: null });
     this.refill();
   }
 
@@ -59,20 +60,17 @@ export class FileEventStore implements EventStore {
     if (this.refilling || this.closed || this.spares.length >= SPARES) return;
     this.refilling = true;
     const file = path.join(this.spareDir, `${process.pid}-${Date.now()}-${this.spareSeq++}`);
-    fs.promises
-      .open(file, "wx")
-      .then((h) => h.close())
-      .then(
-        () => {
-          this.refilling = false;
-          if (this.closed) return fs.rmSync(file, { force: true });
-          this.spares.push(file);
-          this.refill();
-        },
-        () => {
-          this.refilling = false; // the slow path (create in place) still works
-        },
-      );
+    // callbacks, not fs.promises: a FileHandle costs more than the open itself
+    fs.open(file, "ax", (err, fd) => {
+      this.refilling = false;
+      if (err) return; // the slow path (create in place) still works
+      if (this.closed) {
+        fs.close(fd, () => fs.rm(file, { force: true }, () => {}));
+        return;
+      }
+      this.spares.push({ file, fd });
+      this.refill();
+    });
   }
 
   /** The log file of a run. */
@@ -96,8 +94,8 @@ export class FileEventStore implements EventStore {
     const spare = this.spares.shift();
     let fd: number;
     if (spare) {
-      fs.renameSync(spare, file);
-      fd = fs.openSync(file, "a");
+      fs.renameSync(spare.file, file);
+      fd = spare.fd ?? fs.openSync(file, "a");
       this.refill();
     } else {
       fd = fs.openSync(file, "wx");
@@ -222,7 +220,10 @@ export class FileEventStore implements EventStore {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const spare of this.spares.splice(0)) fs.rmSync(spare, { force: true });
+    for (const spare of this.spares.splice(0)) {
+      if (spare.fd !== null) fs.closeSync(spare.fd);
+      fs.rmSync(spare.file, { force: true });
+    }
     await this.commit.sync();
     for (const id of [...this.runs.keys()]) this.release(id);
     this.runs.clear();
