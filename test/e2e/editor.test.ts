@@ -220,4 +220,30 @@ describe("the editor", { timeout: 90_000 }, () => {
     await card(page, "http").and(page.locator('[data-problems="0"]')).waitFor();
     expect(await page.getByTestId("issue-state").textContent()).toBe("Valid");
   });
+
+  test("the flows list opens, duplicates and deletes flows, and shows a renamed flow's new name", async () => {
+    await api("PUT", "flows/list-me", makeFlow([{ id: "start", type: "trigger.manual" }], [], { id: "list-me", name: "List me" }));
+    await page.goto(h.url());
+    const row = (id: string) => page.locator(`.flows-table tr[data-flow-id="${id}"]`);
+    await row("list-me").waitFor();
+
+    await page.getByRole("button", { name: "Duplicate List me" }).click();
+    await row("list-me-copy").filter({ hasText: "List me (copy)" }).waitFor();
+    expect((await api("GET", "flows/list-me-copy")).status).toBe(200);
+
+    await page.getByRole("button", { name: "Delete List me (copy)" }).click();
+    await row("list-me-copy").getByRole("button", { name: "Delete", exact: true }).click();
+    await row("list-me-copy").waitFor({ state: "detached" });
+    expect((await api("GET", "flows/list-me-copy")).status).toBe(404);
+
+    await row("list-me").getByRole("link", { name: "List me" }).click();
+    await node(page, "start").waitFor();
+    await page.getByLabel("Flow name").fill("Listed");
+    await page.getByTestId("save-state").filter({ hasText: "Unsaved changes" }).waitFor();
+    await page.keyboard.press("Control+s");
+    await page.getByTestId("save-state").filter({ hasText: "All changes saved" }).waitFor();
+    await page.getByRole("link", { name: "Flows", exact: true }).click();
+    await row("list-me").filter({ hasText: "Listed" }).waitFor();
+    await screenshot(page, "editor-7-flows-list");
+  });
 });

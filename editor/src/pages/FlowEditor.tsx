@@ -209,6 +209,7 @@ export function FlowEditor({ flow: initial, isNew: startsNew, catalog }: FlowEdi
           <input
             className="flow-name"
             aria-label="Flow name"
+            data-doc-fields
             value={doc.meta.name}
             maxLength={200}
             onChange={(e) => dispatch({ type: "edit", recipe: rename(e.target.value), coalesce: "name" })}
