@@ -9,8 +9,6 @@ export default defineConfig({
   root,
   base: "/",
   plugins: [react()],
-  // the editor is served by Keel's own server; this dev server is only for `vite --config editor/vite.config.ts`
-  server: { host: "127.0.0.1" },
   build: {
     outDir: "dist",
     emptyOutDir: true,
