@@ -1,18 +1,22 @@
-/** The sandbox for user code (isolated-vm): one shared instance per process, made on first use. */
-import { Sandbox, type SandboxOptions } from "./sandbox.ts";
+/**
+ * The sandbox for user code: isolated-vm isolates (sandbox.ts) in a separate process
+ * (process-sandbox.ts). One shared instance per Keel process, started on first use.
+ */
+import { ProcessSandbox, type ProcessSandboxOptions } from "./process-sandbox.ts";
 
 export { Sandbox, type CodeRun, type SandboxOptions, type SandboxStats } from "./sandbox.ts";
+export { ProcessSandbox, type ProcessSandboxOptions, type ProcessSandboxStats } from "./process-sandbox.ts";
 export { locate, type CodeLocation, type SandboxFailure } from "./errors.ts";
 
-let shared: Sandbox | undefined;
+let shared: ProcessSandbox | undefined;
 
-/** The process-wide sandbox the code node uses; its isolates are made lazily and reused. */
-export function sharedSandbox(options?: SandboxOptions): Sandbox {
-  shared ??= new Sandbox(options);
+/** The sandbox the code node uses: its process is started on first use, its isolates reused. */
+export function sharedSandbox(options?: ProcessSandboxOptions): ProcessSandbox {
+  shared ??= new ProcessSandbox(options);
   return shared;
 }
 
-/** Disposes the shared sandbox's isolates (a new one is made on next use). */
+/** Stops the shared sandbox's process (a new one is started on next use). */
 export function closeSharedSandbox(): void {
   shared?.close();
   shared = undefined;

@@ -19,6 +19,8 @@ export interface PooledIsolate {
   readonly scripts: Map<string, ivm.Script>;
   uses: number;
   idleSince: number;
+  /** The next call's context, being made in the background (sandbox.ts). */
+  next?: Promise<unknown>;
 }
 
 /** Options for an IsolatePool. */

@@ -1,8 +1,8 @@
 /**
  * The JavaScript that prepares each fresh context inside an isolate before user code runs.
  *
- * It takes the two values the host set on the global (`__keel_host`, a callback, and
- * `__keel_in`, the call's data as JSON text), hides them in a closure, removes what user code
+ * It takes the host callback the host set on the global (`__keel_host`) into a closure (the
+ * call's data, `__keel_in`, is set later and taken by `__keel_run`), removes what user code
  * must not have (SharedArrayBuffer, Atomics, WebAssembly), installs `console`, guards the array
  * methods that walk every index of a huge sparse array without ever checking for a timeout, and
  * defines the one-shot `__keel_run` that the user's wrapped code calls.
@@ -38,9 +38,7 @@ export function runnerSource(limits: RunnerLimits): string {
   "use strict";
   const g = globalThis;
   const host = g.__keel_host;
-  const inputText = g.__keel_in;
   delete g.__keel_host;
-  delete g.__keel_in;
   delete g.SharedArrayBuffer;
   delete g.Atomics;
   delete g.WebAssembly;
@@ -154,6 +152,8 @@ export function runnerSource(limits: RunnerLimits): string {
 
   g.__keel_run = function (fn) {
     delete g.__keel_run;
+    const inputText = g.__keel_in;
+    delete g.__keel_in;
     const data = parse(inputText);
     const helpers = { log, credentials: data.credentials };
     let pending;

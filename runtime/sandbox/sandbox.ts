@@ -50,6 +50,8 @@ export interface CodeRun {
 
 /** Counters for tests and benchmarks. */
 export interface SandboxStats extends PoolStats {
+  /** Isolate threads still busy after their call was given up (V8 could not interrupt them). */
+  stuck: number;
   runs: number;
   compiled: number;
   cacheHits: number;
@@ -63,6 +65,8 @@ export class Sandbox {
   /** V8 code caches by code hash, shared by isolates so a new isolate compiles faster. */
   private readonly codeCache = new Map<string, ivm.ExternalCopy<ArrayBuffer>>();
   private counters = { runs: 0, compiled: 0, cacheHits: 0 };
+  /** Disposed isolates whose thread is still busy in something V8 cannot interrupt. */
+  private stuck = 0;
 
   constructor(options: SandboxOptions = {}) {
     this.opts = {
@@ -95,6 +99,11 @@ export class Sandbox {
 
   /** Runs the code and returns its output (JSON), or throws a SANDBOX error that says what and where. */
   async run(call: CodeRun): Promise<unknown> {
+    return JSON.parse(await this.runText(call));
+  }
+
+  /** Like run, but takes the data as JSON text when `dataText` is set and gives the output as JSON text (the sandbox process passes text through). */
+  async runText(call: CodeRun & { dataText?: string }): Promise<string> {
     const data = this.serializeInput(call);
     const hash = createHash("sha256").update(call.code).digest("base64url");
     const lease = await this.pool.acquire(call.memoryMb, call.signal);
@@ -103,11 +112,11 @@ export class Sandbox {
     let discard = false;
     let context: ivm.Context | undefined;
     try {
-      context = lease.isolate.createContextSync();
+      const fresh = await this.freshContext(lease);
+      context = fresh.context;
       const outcome = new Outcome(call, this.opts);
-      context.global.setSync("__keel_host", new ivm.Callback(outcome.receive));
+      fresh.receiver.current = outcome;
       context.global.setSync("__keel_in", data);
-      lease.boot.runSync(context);
       const script = await this.script(lease, call.code, hash);
       const ran = await this.execute(lease, context, script, call, outcome);
       discard = ran.discard;
@@ -120,11 +129,49 @@ export class Sandbox {
     } finally {
       if (context && !lease.isolate.isDisposed) context.release();
       if (!discard && !lease.isolate.isDisposed) discard = heapGrew(lease);
+      if (!discard) this.prepareNext(lease);
       this.pool.release(lease, { discard });
     }
   }
 
-  private serializeInput(call: CodeRun): string {
+  /**
+   * A context no call has used: the one made in the background after this isolate's last call
+   * (creating a context is most of a warm call's cost), or a new one. Either way it ran only
+   * the bootstrap, and it serves exactly one call.
+   */
+  private async freshContext(lease: PooledIsolate): Promise<FreshContext> {
+    const next = lease.next as Promise<ivm.Context> | undefined;
+    lease.next = undefined;
+    let context: ivm.Context | undefined;
+    if (next) {
+      try {
+        context = await next;
+      } catch {
+        if (lease.isolate.isDisposed) throw memoryError(lease.memoryMb);
+      }
+    }
+    context ??= lease.isolate.createContextSync();
+    const receiver: Receiver = { current: undefined };
+    context.global.setSync("__keel_host", hostCallback(receiver));
+    lease.boot.runSync(context);
+    return { context, receiver };
+  }
+
+  /** Starts making the isolate's next context on its own thread while the host does other work. */
+  private prepareNext(lease: PooledIsolate): void {
+    const next = lease.isolate.createContext();
+    next.catch(() => {}); // an isolate disposed meanwhile: the next call makes its own
+    lease.next = next;
+  }
+
+  private serializeInput(call: CodeRun & { dataText?: string }): string {
+    if (call.dataText !== undefined) {
+      const bytes = Buffer.byteLength(call.dataText);
+      if (bytes > this.opts.maxInputBytes) {
+        throw sandboxError("input", `the code's input is ${bytes} bytes of JSON; the limit is ${this.opts.maxInputBytes}`);
+      }
+      return call.dataText;
+    }
     let text: string | undefined;
     try {
       text = JSON.stringify({ input: call.input ?? {}, params: call.params ?? {}, credentials: call.credentials ?? {} });
@@ -181,15 +228,29 @@ export class Sandbox {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;
     const running = script.run(context, { timeout: call.timeoutMs });
-    running.catch(() => {}); // when the host deadline wins, this settles later (or never) and is not awaited
+    let settled = false;
+    let abandoned = false;
+    // when the host deadline wins, this settles later (or never) and is not awaited
+    running.then(
+      () => {},
+      () => {},
+    ).finally(() => {
+      settled = true;
+      if (abandoned) this.stuck--;
+    });
     const stopped = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        lease.isolate.dispose(); // V8 could not interrupt it: give the answer now, free the slot
-        reject(timeoutError(call.timeoutMs));
+        if (!settled) {
+          abandoned = true;
+          this.stuck++;
+        }
+        const outOfMemory = lease.isolate.isDisposed;
+        disposeQuietly(lease); // V8 could not interrupt it: give the answer now, free the slot
+        reject(outOfMemory ? memoryError(call.memoryMb) : timeoutError(call.timeoutMs));
       }, call.timeoutMs + this.opts.graceMs);
       if (call.signal) {
         onAbort = () => {
-          lease.isolate.dispose();
+          disposeQuietly(lease);
           reject(call.signal!.reason ?? new KeelError("CANCELED", "the code was canceled"));
         };
         if (call.signal.aborted) onAbort();
@@ -220,7 +281,7 @@ export class Sandbox {
   }
 
   stats(): SandboxStats {
-    return { ...this.pool.stats(), ...this.counters };
+    return { ...this.pool.stats(), ...this.counters, stuck: this.stuck };
   }
 
   /** Disposes every isolate; calls after this fail. */
@@ -287,7 +348,8 @@ class Outcome {
     }
   }
 
-  result(): unknown {
+  /** The output as JSON text, checked. */
+  result(): string {
     if (this.error) throw this.error;
     if (!this.value) {
       throw sandboxError(
@@ -300,10 +362,35 @@ class Outcome {
       throw sandboxError("output", `the output is ${bytes} bytes of JSON; the limit is ${this.limits.maxOutputBytes}`);
     }
     try {
-      return JSON.parse(this.value.text);
+      JSON.parse(this.value.text); // the isolate's JSON.stringify could have been replaced: check, never trust
     } catch (e) {
       throw sandboxError("output", `the code returned a value that is not JSON: ${(e as Error).message}`);
     }
+    return this.value.text;
+  }
+}
+
+/** Where a context's host callback sends reports: the call currently using that context. */
+interface Receiver {
+  current: Outcome | undefined;
+}
+
+/** A context that ran only the bootstrap, and the slot its host callback reports to. */
+interface FreshContext {
+  context: ivm.Context;
+  receiver: Receiver;
+}
+
+function hostCallback(receiver: Receiver): ivm.Callback {
+  return new ivm.Callback((kind: unknown, a?: unknown, b?: unknown, c?: unknown) => receiver.current?.receive(kind, a, b, c));
+}
+
+/** Disposes an isolate that may already be gone (its memory limit disposes it from another thread). */
+function disposeQuietly(lease: PooledIsolate): void {
+  try {
+    if (!lease.isolate.isDisposed) lease.isolate.dispose();
+  } catch {
+    // disposed meanwhile
   }
 }
 
