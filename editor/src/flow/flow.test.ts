@@ -137,3 +137,10 @@ describe("validation problems", () => {
     expect(map.flow.map((i) => i.message)).toEqual(["the flow has a cycle"]);
   });
 });
+
+describe("problem wording", () => {
+  test("a missing value reads as required beside its field", () => {
+    const map = mapIssues([{ path: "nodes[0].params.prompt", nodeId: "g", message: 'node "g" (model.generate) params.prompt: Invalid input: expected string, received undefined' }], ["g"]);
+    expect(map.byNode.g[0].short).toBe("is required");
+  });
+});

@@ -37,9 +37,14 @@ export function mapIssues(issues: FlowIssue[], nodeOrder: readonly string[]): Is
       flow.push(issue);
       continue;
     }
-    (byNode[nodeId] ??= []).push({ field: m?.[2] ?? "", short: issue.message.replace(PREFIX, ""), message: issue.message });
+    (byNode[nodeId] ??= []).push({ field: m?.[2] ?? "", short: plain(issue.message.replace(PREFIX, "")), message: issue.message });
   }
   return { byNode, flow, count: issues.length };
+}
+
+/** Validation wording for people: a missing value says so. */
+function plain(text: string): string {
+  return /^Invalid input: expected [^,]+, received undefined$/.test(text) ? "is required" : text;
 }
 
 /** The problems about a field or anything inside it (`params.set` covers `params.set.a`). */

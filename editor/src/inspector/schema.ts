@@ -35,6 +35,8 @@ export function fieldKind(name: string, raw: JsonSchema, options: { literal?: bo
       return "boolean";
     case "object":
       if (schema.properties && Object.keys(schema.properties).length) return "object";
+      // a JSON Schema (or any nested document) reads better as JSON than as key/value rows
+      if (/schema/i.test(name) || /json schema/i.test(schema.description ?? "")) return "json";
       return "record";
     case "array":
       return "json";

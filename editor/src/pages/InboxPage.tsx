@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api, ApiError, errorMessage } from "../api/client.ts";
 import type { Approval } from "../api/types.ts";
 import { ApprovalDetail, type DecisionMode } from "../inbox/ApprovalDetail.tsx";
+import { setPendingCount } from "../inbox/pendingCount.ts";
 import { isPrimary, isTextEntry } from "../lib/keys.ts";
 import { toast } from "../ui/toasts.tsx";
 import { relativeTime } from "../ui/time.ts";
@@ -26,6 +27,7 @@ export function InboxPage({ initial }: { initial?: string }) {
     try {
       const { items: list } = await api<{ items: Approval[] }>("GET", "approvals?status=pending");
       setItems(list);
+      setPendingCount(list.length);
       setError(undefined);
       setSelectedId((id) => (id && list.some((a) => a.id === id) ? id : list[0]?.id));
     } catch (e) {
@@ -62,6 +64,7 @@ export function InboxPage({ initial }: { initial?: string }) {
         toast(`${decision === "approve" ? "Approved" : "Rejected"}: ${selected.title}. The run carries on.`, "success");
         const rest = list.filter((a) => a.id !== selected.id);
         setItems(rest);
+        setPendingCount(rest.length);
         select(rest[Math.min(index, rest.length - 1)]?.id);
       } catch (e) {
         if (e instanceof ApiError && e.code === "CONFLICT") {
