@@ -18,7 +18,7 @@ const ENTRY = fileURLToPath(new URL("./child-entry.mjs", import.meta.url));
 
 /** Options for a ProcessSandbox: the Sandbox's own, plus how long to wait for a silent child. */
 export interface ProcessSandboxOptions extends Omit<SandboxOptions, "warn"> {
-  /** Past a call's timeoutMs, how long before a child that has not answered is killed. Default 1000 ms. */
+  /** Past a call's timeoutMs, how long before a child that has not answered is killed. Default 2000 ms. */
   killAfterMs?: number;
   /** How long a new sandbox process may take to start. Default 30 s. */
   startTimeoutMs?: number;
@@ -119,7 +119,7 @@ export class ProcessSandbox {
       // the child did not answer: its event loop or an isolate thread is stuck
       this.fail(pending, timeoutError(timeoutMs));
       this.kill(child, "a call went past its deadline without an answer");
-    }, timeoutMs + (this.opts.killAfterMs ?? 1000));
+    }, timeoutMs + (this.opts.killAfterMs ?? 2000));
     this.send(child, { type: "run", id: pending.id, call: { code, dataText: pending.dataText, timeoutMs, memoryMb } });
   }
 

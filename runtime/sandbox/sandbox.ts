@@ -9,6 +9,7 @@ import ivm from "isolated-vm";
 import { KeelError } from "../errors.ts";
 import { IsolatePool, type PooledIsolate, type PoolStats } from "./pool.ts";
 import { memoryError, sandboxError, syntaxError, thrownError, timeoutError } from "./errors.ts";
+import { hostCallback, Outcome, type FreshContext, type Receiver } from "./outcome.ts";
 import { USER_FILENAME, wrapUserCode } from "./runner-source.ts";
 
 /** Options for a Sandbox; every limit has a default. */
@@ -27,7 +28,7 @@ export interface SandboxOptions {
   maxArrayLength?: number;
   /** Compiled scripts kept per isolate. Default 200. */
   scriptCacheSize?: number;
-  /** How long past timeoutMs the host waits before disposing a stuck isolate. Default 250 ms. */
+  /** How long past timeoutMs the host waits before disposing a stuck isolate. Default 500 ms. */
   graceMs?: number;
   /** Where faults of the sandbox itself are reported (default: stderr). */
   warn?: (message: string) => void;
@@ -77,7 +78,7 @@ export class Sandbox {
       maxLogChars: options.maxLogChars ?? 4000,
       maxArrayLength: options.maxArrayLength ?? 2 ** 24,
       scriptCacheSize: options.scriptCacheSize ?? 200,
-      graceMs: options.graceMs ?? 250,
+      graceMs: options.graceMs ?? 500,
       warn: options.warn,
     };
     const warn = this.opts.warn ?? ((m: string) => process.stderr.write(`keel: ${m}\n`));
@@ -289,100 +290,6 @@ export class Sandbox {
     this.pool.close();
     this.codeCache.clear();
   }
-}
-
-/** What the isolate reported through its one host callback during a call. */
-class Outcome {
-  private readonly call: CodeRun;
-  private readonly limits: { maxOutputBytes: number; maxLogLines: number; maxLogChars: number };
-  private value: { text: string } | undefined;
-  private error: KeelError | undefined;
-  private lines = 0;
-  private dropped = 0;
-  private open = true;
-
-  constructor(call: CodeRun, limits: { maxOutputBytes: number; maxLogLines: number; maxLogChars: number }) {
-    this.call = call;
-    this.limits = limits;
-  }
-
-  /** The host side of `__keel_host(kind, …)`: every argument is checked, nothing is trusted. */
-  readonly receive = (kind: unknown, a?: unknown, b?: unknown, c?: unknown): void => {
-    if (!this.open || typeof kind !== "string") return;
-    if (kind === "log") return this.log(typeof a === "string" ? a : String(a));
-    if (kind === "dropped") {
-      if (typeof a === "number" && a > this.dropped) this.dropped = Math.min(a, Number.MAX_SAFE_INTEGER);
-      return;
-    }
-    if (this.value || this.error) return; // the first answer counts
-    const text = (v: unknown) => (typeof v === "string" ? v : "");
-    if (kind === "ok" && typeof a === "string") this.value = { text: a };
-    else if (kind === "output") this.error = sandboxError("output", text(b) || "the code returned a value that is not JSON");
-    else if (kind === "thrown") this.error = thrownError(text(a), text(b), text(c));
-  };
-
-  private log(line: string): void {
-    if (this.lines >= this.limits.maxLogLines) {
-      this.dropped++;
-      return;
-    }
-    this.lines++;
-    try {
-      this.call.onLog?.(line.length > this.limits.maxLogChars ? `${line.slice(0, this.limits.maxLogChars)}…` : line);
-    } catch {
-      // a failing log sink must not fail the user's code
-    }
-  }
-
-  /** Stops accepting reports (a stuck isolate may still call after its deadline). */
-  close(): void {
-    if (!this.open) return;
-    this.open = false;
-    if (this.dropped) {
-      const count = this.value || this.error ? `${this.dropped} more console line${this.dropped === 1 ? "" : "s"}` : "more console lines";
-      try {
-        this.call.onLog?.(`… ${count} dropped (the limit is ${this.limits.maxLogLines} per call)`);
-      } catch {
-        // as above
-      }
-    }
-  }
-
-  /** The output as JSON text, checked. */
-  result(): string {
-    if (this.error) throw this.error;
-    if (!this.value) {
-      throw sandboxError(
-        "unsettled",
-        "the code's promise never settled (code gets no timers or I/O, so nothing could ever resolve it)",
-      );
-    }
-    const bytes = Buffer.byteLength(this.value.text);
-    if (bytes > this.limits.maxOutputBytes) {
-      throw sandboxError("output", `the output is ${bytes} bytes of JSON; the limit is ${this.limits.maxOutputBytes}`);
-    }
-    try {
-      JSON.parse(this.value.text); // the isolate's JSON.stringify could have been replaced: check, never trust
-    } catch (e) {
-      throw sandboxError("output", `the code returned a value that is not JSON: ${(e as Error).message}`);
-    }
-    return this.value.text;
-  }
-}
-
-/** Where a context's host callback sends reports: the call currently using that context. */
-interface Receiver {
-  current: Outcome | undefined;
-}
-
-/** A context that ran only the bootstrap, and the slot its host callback reports to. */
-interface FreshContext {
-  context: ivm.Context;
-  receiver: Receiver;
-}
-
-function hostCallback(receiver: Receiver): ivm.Callback {
-  return new ivm.Callback((kind: unknown, a?: unknown, b?: unknown, c?: unknown) => receiver.current?.receive(kind, a, b, c));
 }
 
 /** Disposes an isolate that may already be gone (its memory limit disposes it from another thread). */

@@ -33,7 +33,7 @@ let protoBefore: number[];
 const hostPrepareStackTrace = Error.prepareStackTrace;
 
 beforeAll(async () => {
-  sandbox = new Sandbox({ maxIsolates: 2 });
+  sandbox = new Sandbox({ maxIsolates: 2, graceMs: 3000 }); // the isolate's own timeout comes first, even on a busy machine
   server = http.createServer((_req, res) => {
     requests++;
     res.end("reached");

@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { KeelError } from "../../runtime/errors.ts";
 import { Sandbox, type CodeRun } from "../../runtime/sandbox/index.ts";
 
-const sandbox = new Sandbox({ maxIsolates: 2 });
+// a long grace: on a busy machine the isolate's own timeout (which names the line) must come first
+const sandbox = new Sandbox({ maxIsolates: 2, graceMs: 3000 });
 afterAll(() => sandbox.close());
 
 const run = (code: string, extra: Partial<CodeRun> = {}) => sandbox.run({ code, input: {}, params: {}, timeoutMs: 1000, memoryMb: 64, ...extra });

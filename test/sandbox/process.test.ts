@@ -8,7 +8,7 @@ import { KeelError } from "../../runtime/errors.ts";
 import { ProcessSandbox, type CodeRun } from "../../runtime/sandbox/index.ts";
 
 const warnings: string[] = [];
-const sandbox = new ProcessSandbox({ warn: (m) => warnings.push(m), killAfterMs: 1000 });
+const sandbox = new ProcessSandbox({ warn: (m) => warnings.push(m) });
 afterAll(() => sandbox.close());
 
 const call = (code: string, extra: Partial<CodeRun> = {}) => sandbox.run({ code, input: {}, params: {}, timeoutMs: 1000, memoryMb: 64, ...extra });
