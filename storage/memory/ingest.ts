@@ -31,6 +31,8 @@ export interface IngestOptions {
   chunk?: ChunkOptions;
   /** Also delete the chunks of files that are no longer in the folder (default false). */
   prune?: boolean;
+  /** Build or refresh the indexes when done (default true; bulk loads may do it once at the end with `maintain()`). */
+  maintain?: boolean;
   /** Texts per embedding call (default 256). */
   batchSize?: number;
   onProgress?: (progress: IngestProgress) => void;
@@ -181,7 +183,7 @@ export async function ingestDocuments(target: IngestTarget, docs: IngestDocument
     await table.deleteIds(toDelete);
     report.chunksAdded = toEmbed.length;
     report.chunksRemoved = toDelete.length;
-    if (toEmbed.length || toDelete.length) await table.maintain();
+    if ((toEmbed.length || toDelete.length) && options.maintain !== false) await table.maintain();
     report.ms = Math.round(performance.now() - started);
     return report;
   });

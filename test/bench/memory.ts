@@ -70,7 +70,9 @@ async function ingestRate(count: number): Promise<{ store: LanceMemoryStore; par
   const store = new LanceMemoryStore({ dir: path.join(tmp.dir, "memory") });
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const r = await ingestDocuments(store, docs, { collection: "bench", embedder: localMemoryEmbedder, batchSize: 1024 });
+  const r = await ingestDocuments(store, docs, { collection: "bench", embedder: localMemoryEmbedder, batchSize: 1024, maintain: false });
+  const writeSeconds = (performance.now() - t0) / 1000;
+  const built = await store.maintain();
   const seconds = (performance.now() - t0) / 1000;
   const cpuSeconds = cpuSince(c0) / 1000;
   if (r.chunksAdded !== count) throw new Error(`ingested ${r.chunksAdded} chunks, expected ${count}`);
@@ -78,7 +80,8 @@ async function ingestRate(count: number): Promise<{ store: LanceMemoryStore; par
   const b0 = performance.now();
   for (const p of paragraphs) hashedEmbedding(p);
   const embedSeconds = (performance.now() - b0) / 1000;
-  report(`ingest ${count.toLocaleString("en")} chunks (incl. index build)`, count / seconds, "chunks/s", `goal ≥ 5,000 · total ${seconds.toFixed(1)} s · ${Math.round(count / cpuSeconds)} chunks per CPU-second (all threads)`);
+  report(`ingest ${count.toLocaleString("en")} chunks, indexes included`, count / seconds, "chunks/s", `goal ≥ 5,000 · ${seconds.toFixed(1)} s · ${Math.round(count / cpuSeconds)} chunks per CPU-second (all threads)`);
+  report("  of which chunk + embed + write", count / writeSeconds, "chunks/s", `${writeSeconds.toFixed(1)} s; then index build ${(seconds - writeSeconds).toFixed(1)} s (${built.map((b) => b.replace(/^[^:]*: /, "")).join(", ")})`);
   report("  baseline: local embedding alone", count / embedSeconds, "chunks/s", `ingest = ${((count / seconds / (count / embedSeconds)) * 100).toFixed(0)}% of it`);
   return { store, paragraphs, cleanup: tmp.cleanup };
 }
