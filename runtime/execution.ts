@@ -60,6 +60,15 @@ export class RunExecution {
   private idle: (() => void) | undefined;
   private driving: Promise<RunState> | undefined;
   private closing = false;
+  /** Emitted events not yet written and told to listeners. */
+  private unpublished: RunEvent[] = [];
+  private readonly publishSoon = () => {
+    try {
+      this.publish();
+    } catch (e) {
+      this.deps.onError(this.state.id, e);
+    }
+  };
 
   constructor(deps: EngineDeps, prepared: PreparedFlow, state: RunState) {
     this.deps = deps;
@@ -74,14 +83,34 @@ export class RunExecution {
     this.scope = { input: state.input, nodes, run: { id: state.id, startedAt: state.startedAt } };
   }
 
-  /** Appends an event, applies it to the state and tells listeners. */
+  /**
+   * Appends an event and applies it to the state. The events of one moment reach the operating
+   * system in one write, and listeners hear of them, in `publish`: before any node code, wait
+   * handler or sync runs, and at the latest at the end of this turn of the event loop.
+   */
   emit(body: RunEventBody): RunEvent {
     const safe = this.deps.redact ? this.deps.redact(this.state.id, body) : body;
-    const event = this.deps.store.append(this.state.id, { ...safe, ts: this.deps.now() });
+    const event = this.deps.store.append(this.state.id, { ...safe, ts: this.deps.now() }, DEFER);
     applyEvent(this.state, event);
     if (event.type === "node.succeeded") this.scope.nodes[event.node] = { output: event.output };
-    this.deps.onEvent(this.state.id, event);
+    if (this.unpublished.push(event) === 1) setImmediate(this.publishSoon);
     return event;
+  }
+
+  /** Emits an event from inside node code (a log line, a trace): written before the node goes on. */
+  private emitNow(body: RunEventBody): RunEvent {
+    const event = this.emit(body);
+    this.publish();
+    return event;
+  }
+
+  /** Writes the events emitted so far (one write(2)), then tells listeners about them. */
+  publish(): void {
+    if (this.unpublished.length === 0) return;
+    this.deps.store.flush(this.state.id);
+    const events = this.unpublished;
+    this.unpublished = [];
+    for (const e of events) this.deps.onEvent(this.state.id, e);
   }
 
   /** Runs until nothing more can happen now: the run finished or waits. Safe to call again. */
@@ -137,7 +166,10 @@ export class RunExecution {
           else if (n.wait?.until !== undefined && n.wait.until <= now) {
             this.emit({ type: "node.woken", node: id, timedOut: true });
             this.enqueue(id);
-          } else this.deps.onWaiting(this.state, id, n.wait!);
+          } else {
+            this.publish();
+            this.deps.onWaiting(this.state, id, n.wait!);
+          }
         }
       }
     }
@@ -288,6 +320,7 @@ export class RunExecution {
     const attemptAbort = timeoutMs === undefined ? controller : linked(controller.signal);
     const ctx = this.context(p, params, attempt, key, attemptAbort.signal, wake);
     let timer: ReturnType<typeof setTimeout> | undefined;
+    this.publish(); // everything up to node.started is written before the node's code runs
     const pending = Promise.resolve(p.def.run(ctx));
     const result = await (timeoutMs === undefined
       ? pending
@@ -304,6 +337,7 @@ export class RunExecution {
     if (isSuspended(result)) {
       const wait = result.wait;
       this.emit({ type: "node.waiting", node: id, attempt, wait: { kind: wait.kind, ...(wait.until === undefined ? {} : { until: wait.until }), ...(wait.data ? { data: wait.data } : {}) } });
+      this.publish();
       this.deps.onWaiting(this.state, id, this.state.nodes[id].wait!);
       return SUSPENDED;
     }
@@ -314,7 +348,7 @@ export class RunExecution {
     const id = p.node.id;
     const run = { id: this.state.id, flowId: this.state.flow.id, startedAt: this.state.startedAt, input: this.state.input };
     const log = (message: string, data?: unknown) =>
-      this.emit({ type: "node.log", node: id, message: String(message), ...(data === undefined ? {} : { data: normalizeOutput(data, p.label) }) });
+      this.emitNow({ type: "node.log", node: id, message: String(message), ...(data === undefined ? {} : { data: normalizeOutput(data, p.label) }) });
     let doors = noDoors;
     if (p.def.kind !== "pure" && this.deps.doors) {
       const scope: NodeScope = {
@@ -323,7 +357,7 @@ export class RunExecution {
         nodeId: id,
         attempt,
         signal,
-        trace: (kind, data) => this.emit({ type: "node.trace", node: id, kind, data }),
+        trace: (kind, data) => this.emitNow({ type: "node.trace", node: id, kind, data }),
         registerSecret: (name, value) => this.deps.registerSecret?.(this.state.id, name, value),
         budget: this.state.flow.budget,
         spent: () => spendOf(this.state.usage),
@@ -363,6 +397,7 @@ export class RunExecution {
       this.emit({ type: "run.succeeded", output });
     }
     await this.deps.store.sync(); // the run is reported finished (or waiting) only once durable
+    this.publish();
     if (isFinished(s.status)) this.deps.store.finish(s.id);
     else this.deps.store.release(s.id);
     this.deps.onSettled(s);
@@ -383,6 +418,7 @@ export class RunExecution {
       try {
         const params = p.staticParams ?? parseParams(p, await evaluate(p.params, this.scope));
         const ctx = this.context(p, params, n.attempts, key, controller.signal, undefined);
+        this.publish();
         await p.def.compensate!(ctx, n.output);
         this.emit({ type: "compensation.succeeded", node: id });
       } catch (e) {
@@ -393,6 +429,7 @@ export class RunExecution {
 }
 
 const SUSPENDED = Symbol("suspended");
+const DEFER = { defer: true } as const;
 
 function parseParams(p: PreparedNode, resolved: unknown): unknown {
   const r = p.def.params.safeParse(resolved);

@@ -12,16 +12,28 @@ export interface RunLog {
   tornTail: boolean;
 }
 
+/** Options for one append. */
+export interface AppendOptions {
+  /**
+   * Hold the event in memory until `flush`, so events appended together reach the operating
+   * system in one write. The caller must flush before it acts on the event or lets anyone see it.
+   */
+  defer?: boolean;
+}
+
 /**
  * The append-only run event log. `append` is a write-ahead to the operating system: once it
- * returns, a killed process loses nothing; `sync` makes everything appended so far durable
- * (concurrent callers share one flush: group commit).
+ * returns (or, for a deferred append, once `flush` returns), a killed process loses nothing;
+ * `sync` makes everything appended so far durable (concurrent callers share one flush: group
+ * commit).
  */
 export interface EventStore {
   /** Starts the log of a new run; fails with CONFLICT if the run exists. */
   create(runId: string): void;
   /** Appends an event, assigning its seq (and ts when missing). Visible to `read` at once. */
-  append(runId: string, event: RunEventBody & { ts?: number }): RunEvent;
+  append(runId: string, event: RunEventBody & { ts?: number }, options?: AppendOptions): RunEvent;
+  /** Writes the run's deferred appends (one write); `sync`, `read`, `release` and `finish` do it too. */
+  flush(runId: string): void;
   /** Resolves when every event appended before the call is durable. */
   sync(): Promise<void>;
   /** Reads and verifies a run's log; throws CORRUPT naming run and line; NOT_FOUND if absent. */

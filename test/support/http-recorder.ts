@@ -42,6 +42,8 @@ export interface HoldRule {
 export interface HttpRecorderOptions {
   /** Delay before answering a request (ms); lets a test's kill land while a run is busy. */
   delayMs?: (req: { path: string; n: number }) => number;
+  /** Called as each request arrives, before anything else is done with it. */
+  onRequest?: (req: RecordedRequest) => void;
 }
 
 /** A started recorder; `close()` stops it and drops held connections. */
@@ -88,6 +90,7 @@ export async function startHttpRecorder(options: HttpRecorderOptions = {}): Prom
     const key = raw.headers["idempotency-key"] as string | undefined;
     const seen: RecordedRequest = { key, method: raw.method ?? "", path, body: Buffer.concat(chunks).toString("utf8"), phase, replayed: false, at: Date.now() };
     requests.push(seen);
+    options.onRequest?.(seen);
     const delay = options.delayMs?.({ path, n: n++ }) ?? 0;
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
 
