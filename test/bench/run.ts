@@ -2,12 +2,16 @@
 import { benchApi } from "./api.ts";
 import { benchApprovals } from "./approvals.ts";
 import { benchChain } from "./chain.ts";
+import { benchActions } from "./actions.ts";
+import { benchThroughput } from "./throughput.ts";
 import { benchMemory } from "./memory.ts";
 import { benchCode } from "./code.ts";
 import { benchEditor } from "./editor.ts";
 
 const benches: Record<string, () => Promise<void>> = {
   chain: benchChain,
+  actions: benchActions,
+  throughput: benchThroughput,
   memory: benchMemory,
   code: benchCode,
   editor: benchEditor,
