@@ -110,6 +110,7 @@ describe("the editor", { timeout: 90_000 }, () => {
     // the selected node's output, and what the run wrote
     await node(page, "file").click();
     expect(await page.getByTestId("node-output").textContent()).toContain('"path": "greeting.txt"');
+    expect(JSON.parse((await page.getByTestId("node-input").textContent())!)).toEqual({ branch: { result: true } });
     expect(fs.readFileSync(path.join(h.dataDir, "outbox", "greeting.txt"), "utf8")).toBe("Hello Ada");
     await screenshot(page, "editor-3-run-succeeded");
 

@@ -60,6 +60,10 @@ export function FlowEditor({ flow: initial, isNew: startsNew, catalog }: FlowEdi
 
   const selected = useMemo(() => doc.nodes.filter((n) => n.selected), [doc.nodes]);
   const single = selected.length === 1 ? selected[0] : undefined;
+  const upstreamOfSelected = useMemo(
+    () => (single ? doc.edges.filter((e) => e.target === single.id).map((e) => ({ from: e.source, when: e.sourceHandle })) : []),
+    [single, doc.edges],
+  );
 
   useValidation(signature, () => docToFlow(docRef.current), shared.issues);
 
@@ -274,6 +278,7 @@ export function FlowEditor({ flow: initial, isNew: startsNew, catalog }: FlowEdi
                   }}
                   inputSchema={inputSchema}
                   selectedNodeId={single?.id}
+                  upstream={upstreamOfSelected}
                   busy={busy}
                   canRun={doc.nodes.length > 0}
                   onRun={() => void run()}

@@ -5,7 +5,7 @@ import { useSlice, type Store } from "../lib/store.ts";
 import { paths } from "../lib/router.ts";
 import { Link } from "../ui/Link.tsx";
 import { checkInput } from "./inputCheck.ts";
-import { isFinished, type RunView } from "./runState.ts";
+import { isFinished, nodeInput, type RunView } from "./runState.ts";
 
 /** Props of the run panel. */
 export interface RunPanelProps {
@@ -14,6 +14,8 @@ export interface RunPanelProps {
   onInputText: (text: string) => void;
   inputSchema: JsonSchema | undefined;
   selectedNodeId: string | undefined;
+  /** The edges into the selected node (to show what it received). */
+  upstream: ReadonlyArray<{ from: string; when?: string | null }>;
   busy: boolean;
   canRun: boolean;
   onRun: () => void;
@@ -28,6 +30,7 @@ export function RunPanel(p: RunPanelProps) {
   const check = useMemo(() => checkInput(p.inputText, p.inputSchema), [p.inputText, p.inputSchema]);
   const running = Boolean(view && !isFinished(view.status));
   const node = p.selectedNodeId && view ? view.nodes[p.selectedNodeId] : undefined;
+  const received = node && view && p.selectedNodeId ? nodeInput(view, p.selectedNodeId, p.upstream) : undefined;
   const counts = useMemo(() => {
     const c: Record<string, number> = {};
     for (const n of Object.values(view?.nodes ?? {})) c[n.status] = (c[n.status] ?? 0) + 1;
@@ -128,10 +131,12 @@ export function RunPanel(p: RunPanelProps) {
                 <pre className="json-view error">{`${node.error.code}: ${node.error.message}`}</pre>
               </div>
             )}
-            {node.input !== undefined && (
+            {received !== undefined && (
               <div className="run-block">
-                <h4>Input</h4>
-                <pre className="json-view">{pretty(node.input)}</pre>
+                <h4>{p.upstream.length ? "Input (upstream outputs)" : "Input (the run's input)"}</h4>
+                <pre className="json-view" data-testid="node-input">
+                  {pretty(received)}
+                </pre>
               </div>
             )}
             {node.output !== undefined && (

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { RunEvent } from "../api/types.ts";
 import { checkInput, sampleInput } from "./inputCheck.ts";
-import { applyEvent, startedRun } from "./runState.ts";
+import { applyEvent, nodeInput, startedRun } from "./runState.ts";
 
 const ev = (seq: number, body: Record<string, unknown>) => ({ seq, ts: seq, ...body }) as unknown as RunEvent;
 
@@ -41,5 +41,19 @@ describe("the run input", () => {
   });
   test("starts from a sample shaped like the schema", () => {
     expect(sampleInput(schema)).toEqual({ name: "", n: 0 });
+  });
+});
+
+describe("what a node received", () => {
+  test("the outputs of upstream nodes whose edges carried on, or the run's input at the start", () => {
+    let v = startedRun("r", "f", ["t", "b", "x", "y"]);
+    v = applyEvent(v, ev(1, { type: "run.created", flow: { nodes: [] }, input: { name: "Ada" }, startedAt: "now" }));
+    v = applyEvent(v, ev(2, { type: "node.succeeded", node: "t", attempt: 1, output: { name: "Ada" }, ms: 1 }));
+    v = applyEvent(v, ev(3, { type: "node.succeeded", node: "b", attempt: 1, output: { result: true }, port: "true", ms: 1 }));
+    v = applyEvent(v, ev(4, { type: "node.started", node: "x", attempt: 1 }));
+    expect(nodeInput(v, "t", [])).toEqual({ name: "Ada" });
+    expect(nodeInput(v, "x", [{ from: "t" }, { from: "b", when: "true" }])).toEqual({ t: { name: "Ada" }, b: { result: true } });
+    expect(nodeInput(v, "x", [{ from: "b", when: "false" }])).toEqual({});
+    expect(nodeInput(v, "y", [{ from: "b" }])).toBeUndefined();
   });
 });

@@ -29,6 +29,8 @@ export interface RunView {
   lastSeq: number;
   error?: SerializedError;
   startedAt?: string;
+  /** The input the run was started with. */
+  input?: unknown;
   events: number;
 }
 
@@ -62,6 +64,7 @@ export function applyEvent(view: RunView, e: RunEvent): RunView {
   switch (e.type) {
     case "run.created":
       next.startedAt = e.startedAt;
+      next.input = e.input;
       next.nodes = { ...Object.fromEntries(e.flow.nodes.map((n) => [n.id, { status: "queued" as const, attempts: 0 }])), ...next.nodes };
       break;
     case "run.resumed":
@@ -120,4 +123,24 @@ function settle(view: RunView): RunView {
     if (n.status === "queued" || n.status === "running") nodes = { ...nodes, [id]: { ...n, status: "skipped" } };
   }
   return nodes === view.nodes ? view : { ...view, nodes };
+}
+
+/**
+ * What a node received: the outputs of the upstream nodes whose edges carried on (keyed by node
+ * id, as the node's `ctx.input` sees them), or the run's input for a node with nothing upstream.
+ * Undefined until the node has started.
+ */
+export function nodeInput(view: RunView, nodeId: string, upstream: ReadonlyArray<{ from: string; when?: string | null }>): unknown {
+  const node = view.nodes[nodeId];
+  if (!node || node.status === "queued" || node.status === "skipped") return undefined;
+  if (node.input !== undefined) return node.input;
+  if (upstream.length === 0) return view.input;
+  const input: Record<string, unknown> = {};
+  for (const edge of upstream) {
+    const from = view.nodes[edge.from];
+    if (from?.status !== "succeeded") continue;
+    if (edge.when && from.port !== undefined && from.port !== edge.when) continue;
+    input[edge.from] = from.output;
+  }
+  return input;
 }
