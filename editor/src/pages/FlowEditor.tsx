@@ -39,7 +39,8 @@ export function FlowEditor({ flow: initial, isNew: startsNew, catalog }: FlowEdi
   const rf = useReactFlow<KeelNode, KeelEdge>();
   const [state, dispatch] = useReducer(editorReducer, undefined, () => {
     const doc = flowToDoc(initial, catalog.byName);
-    return initialState(doc, startsNew ? "" : signatureOf(doc));
+    // a new flow counts as unchanged until it is edited: leaving it untouched asks nothing
+    return initialState(doc, signatureOf(doc));
   });
   const { doc } = state;
   const flowId = doc.meta.id;
