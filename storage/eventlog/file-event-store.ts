@@ -36,6 +36,8 @@ export class FileEventStore implements EventStore {
   private readonly commit = new GroupCommit();
   private readonly madeDirs = new Set<string>();
   private journalFd: number | null = null;
+  /** Journal lines not yet written: they go out with the next run-log write, sync or close. */
+  private journalPending = "";
   private appends = 0;
   private writes = 0;
   /** Runs with deferred lines: `sync` writes them before it flushes. */
@@ -130,6 +132,7 @@ export class FileEventStore implements EventStore {
 
   /** One write(2) of everything the run has pending. */
   private write(run: OpenRun): void {
+    this.writeJournal(); // a run's `+id` reaches the journal before its first event reaches its log
     if (run.fd === null) run.fd = fs.openSync(run.file, "a");
     const text = run.pending;
     run.pending = "";
@@ -140,6 +143,7 @@ export class FileEventStore implements EventStore {
   }
 
   sync(): Promise<void> {
+    this.writeJournal();
     for (const run of this.unwritten) this.write(run);
     return this.commit.sync();
   }
@@ -197,6 +201,7 @@ export class FileEventStore implements EventStore {
   async openRuns(): Promise<string[]> {
     const file = path.join(this.dir, "open.log");
     let text: string;
+    this.writeJournal();
     try {
       // read and compact in one synchronous step, so no journal line written meanwhile is lost
       text = fs.readFileSync(file, "utf8");
@@ -232,13 +237,26 @@ export class FileEventStore implements EventStore {
     fs.renameSync(tmp, file);
   }
 
+  /**
+   * Notes a journal line. It is written with the next write to any run log (so a run's `+id`
+   * is in the journal before any of its events is in its log), or by `sync` or `close`. A `-id`
+   * that a kill loses only makes the next resume look at a finished run and close it again.
+   */
   private journal(line: string): void {
-    if (this.journalFd === null) this.journalFd = fs.openSync(path.join(this.dir, "open.log"), "a");
-    fs.writeSync(this.journalFd, line);
-    this.commit.markFile(this.journalFd);
+    this.journalPending += line;
   }
 
-  /** Counters for benchmarks; `writes` counts write(2) calls to run logs. */
+  private writeJournal(): void {
+    if (!this.journalPending) return;
+    if (this.journalFd === null) this.journalFd = fs.openSync(path.join(this.dir, "open.log"), "a");
+    const text = this.journalPending;
+    this.journalPending = "";
+    fs.writeSync(this.journalFd, text);
+    this.commit.markFile(this.journalFd);
+    this.writes++;
+  }
+
+  /** Counters for benchmarks; `writes` counts write(2) calls to run logs and the journal. */
   stats(): { syncs: number; appends: number; writes: number } {
     return { syncs: this.commit.syncs, appends: this.appends, writes: this.writes };
   }
@@ -246,6 +264,7 @@ export class FileEventStore implements EventStore {
   async close(): Promise<void> {
     this.closed = true;
     for (const run of this.unwritten) this.write(run);
+    this.writeJournal();
     for (const spare of this.spares.splice(0)) {
       if (spare.fd !== null) fs.closeSync(spare.fd);
       fs.rmSync(spare.file, { force: true });
