@@ -47,10 +47,16 @@ export async function ensureEditor(): Promise<void> {
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+  // Vite builds React's development bundle when NODE_ENV says so, and test runners set it to
+  // "test": the editor under test must be the production build users get.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
   try {
     const result = await ensureEditorBuilt({ log: () => {} });
     if (result.problem) throw new Error(result.problem);
   } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
     fs.rmSync(lock, { recursive: true, force: true });
   }
 }
