@@ -17,7 +17,7 @@ import {
   type RememberInput,
   type RememberResult,
 } from "../../runtime/memory.ts";
-import { ITEM_COLUMNS, metadataPairs, rowOf, sourceColumns, type MemoryRow } from "./rows.ts";
+import { ROW_COLUMNS, metadataPairs, rowOf, sourceColumns, type MemoryRow } from "./rows.ts";
 import type { SpaceTable } from "./space-table.ts";
 import { literal, wherePredicate } from "./sql.ts";
 
@@ -110,11 +110,11 @@ async function nearestAlive(
   const where = wherePredicate({ collection, aliveAt: now });
   if (id) {
     // the same write repeated (a retried node): treat it as its own duplicate
-    const same = await table.table.query().where(`${where} AND id = ${literal(id)}`).select([...ITEM_COLUMNS, "meta_kv"]).limit(1).toArray();
+    const same = await table.table.query().where(`${where} AND id = ${literal(id)}`).select([...ROW_COLUMNS]).limit(1).toArray();
     if (same.length) return { row: same[0], similarity: 1 };
   }
   if (!vector.some((x) => x !== 0)) return undefined;
-  let q = table.table.vectorSearch(vector).distanceType("cosine").select([...ITEM_COLUMNS, "meta_kv", "_distance"]).where(where!).limit(1);
+  let q = table.table.vectorSearch(vector).distanceType("cosine").select([...ROW_COLUMNS, "_distance"]).where(where!).limit(1);
   const nprobes = await table.nprobes();
   if (nprobes !== undefined) q = q.nprobes(nprobes);
   const rows = await q.toArray();

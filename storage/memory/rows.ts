@@ -29,8 +29,8 @@ export interface MemoryRow {
   meta_kv: string[];
 }
 
-/** The columns read back for results (everything but the vector). */
-export const ITEM_COLUMNS = [
+/** Every stored column but the vector: what rewriting a row (update, promote) reads. */
+export const ROW_COLUMNS = [
   "id",
   "collection",
   "tier",
@@ -42,7 +42,14 @@ export const ITEM_COLUMNS = [
   "updated_at",
   "expires_at",
   "metadata",
+  "meta_kv",
 ] as const;
+
+/**
+ * What search reads per hit: the item packed in `doc` (JSON, written beside the filterable
+ * columns), so that a hit costs three column reads instead of eleven.
+ */
+export const HIT_COLUMNS = ["id", "text", "doc"] as const;
 
 /** Schema metadata key holding the table's embedding space as JSON. */
 export const SPACE_KEY = "keel.memory.space";
@@ -66,6 +73,7 @@ export function memorySchema(space: EmbeddingSpace): arrow.Schema {
       new arrow.Field("expires_at", new arrow.Float64(), true),
       utf8("metadata"),
       new arrow.Field("meta_kv", new arrow.List(new arrow.Field("item", new arrow.Utf8(), true)), false),
+      utf8("doc"),
     ],
     new Map([[SPACE_KEY, JSON.stringify({ provider: space.provider, model: space.model, dim: space.dim })]]),
   );
@@ -100,7 +108,7 @@ export function toArrowTable(schema: arrow.Schema, rows: MemoryRow[], vectors: F
   const columns: Record<string, arrow.Vector> = {};
   // in schema order: the Table constructor pairs columns with fields by position
   for (const f of schema.fields) {
-    const key = f.name as keyof MemoryRow | "vector";
+    const key = f.name as keyof MemoryRow | "vector" | "doc";
     let data: arrow.Data;
     if (key === "vector") {
       data = arrow.makeData({ type: vectorType, length: n, nullCount: 0, child: arrow.makeData({ type: new arrow.Float32(), length: flat.length, data: flat }) });
@@ -117,7 +125,7 @@ export function toArrowTable(schema: arrow.Schema, rows: MemoryRow[], vectors: F
       let nullBitmap: Uint8Array | undefined;
       let nullCount = 0;
       rows.forEach((r, i) => {
-        const v = r[key] as number | null;
+        const v = r[key as keyof MemoryRow] as number | null;
         if (v === null) {
           nullBitmap ??= new Uint8Array(Math.ceil(n / 8)).fill(0xff);
           nullBitmap[i >> 3] &= ~(1 << (i & 7));
@@ -125,8 +133,10 @@ export function toArrowTable(schema: arrow.Schema, rows: MemoryRow[], vectors: F
         } else values[i] = v;
       });
       data = arrow.makeData({ type: f.type, length: n, nullCount, data: values, ...(nullBitmap ? { nullBitmap } : {}) });
+    } else if (f.name === "doc") {
+      data = utf8Data(rows.map(docOf));
     } else {
-      data = utf8Data(rows.map((r) => r[key] as string));
+      data = utf8Data(rows.map((r) => r[key as keyof MemoryRow] as string));
     }
     columns[f.name] = arrow.makeVector(data);
   }
@@ -168,8 +178,27 @@ export function sourceColumns(source: MemorySource): Pick<MemoryRow, "source_kin
   }
 }
 
-/** A stored row (as LanceDB returns it) as a MemoryItem. */
+/** The packed item of a row (everything a hit shows but id and text). */
+function docOf(row: MemoryRow): string {
+  return JSON.stringify([row.collection, row.tier, row.source_kind, row.source_ref, row.source_detail, row.created_at, row.updated_at, row.expires_at, row.metadata]);
+}
+
+/** A hit's row (id, text, doc) or a full row, as a MemoryItem. */
 export function itemOf(row: Record<string, unknown>): MemoryItem {
+  if (typeof row.doc === "string") {
+    const [collection, tier, source_kind, source_ref, source_detail, created_at, updated_at, expires_at, metadata] = JSON.parse(row.doc) as unknown[];
+    return itemOfColumns({ id: row.id, text: row.text, collection, tier, source_kind, source_ref, source_detail, created_at, updated_at, expires_at, metadata });
+  }
+  return itemOfColumns(row);
+}
+
+/** When a hit's memory expires (epoch ms), or null. */
+export function expiryOf(row: Record<string, unknown>): number | null {
+  const expires = typeof row.doc === "string" ? (JSON.parse(row.doc) as unknown[])[7] : row.expires_at;
+  return expires === null || expires === undefined ? null : Number(expires);
+}
+
+function itemOfColumns(row: Record<string, unknown>): MemoryItem {
   const expires = row.expires_at as number | null | undefined;
   return {
     id: String(row.id),

@@ -5,7 +5,7 @@
  */
 import { ValidationError } from "../../runtime/errors.ts";
 import type { MemoryHit } from "../../runtime/memory.ts";
-import { citationOf, ITEM_COLUMNS, itemOf } from "./rows.ts";
+import { citationOf, expiryOf, HIT_COLUMNS, itemOf } from "./rows.ts";
 import type { SpaceTable } from "./space-table.ts";
 
 /** The usual RRF constant: damps the weight of the very first ranks. */
@@ -45,7 +45,10 @@ export async function searchIn(table: SpaceTable, spec: SearchSpec): Promise<Mem
     wantVector ? vectorSearch(table, spec.vector!, depth, spec.where) : [],
     wantText ? textSearch(table, spec.query, depth, spec.where) : [],
   ]);
-  const alive = (row: Row) => row.expires_at === null || row.expires_at === undefined || Number(row.expires_at) > spec.aliveAt;
+  const alive = (row: Row) => {
+    const expires = expiryOf(row);
+    return expires === null || expires > spec.aliveAt;
+  };
   const rows = new Map<string, Row>();
   for (const row of [...byVector, ...byText]) rows.set(String(row.id), row);
   return fuse(byVector.filter(alive), byText.filter(alive))
@@ -57,7 +60,7 @@ export async function searchIn(table: SpaceTable, spec: SearchSpec): Promise<Mem
 }
 
 async function vectorSearch(table: SpaceTable, vector: Float32Array, limit: number, where: string | undefined): Promise<Row[]> {
-  let q = table.table.vectorSearch(vector).distanceType("cosine").select([...ITEM_COLUMNS, "_distance"]).limit(limit);
+  let q = table.table.vectorSearch(vector).distanceType("cosine").select([...HIT_COLUMNS, "_distance"]).limit(limit);
   const nprobes = await table.nprobes();
   if (nprobes !== undefined) q = q.nprobes(nprobes);
   if (where) q = q.where(where);
@@ -67,7 +70,7 @@ async function vectorSearch(table: SpaceTable, vector: Float32Array, limit: numb
 async function textSearch(table: SpaceTable, query: string, limit: number, where: string | undefined): Promise<Row[]> {
   const state = await table.indexState();
   if (!state.fullText) return []; // an empty table has no full-text index yet
-  let q = table.table.query().fullTextSearch(query, { columns: "text" }).select([...ITEM_COLUMNS, "_score"]).limit(limit);
+  let q = table.table.query().fullTextSearch(query, { columns: "text" }).select([...HIT_COLUMNS, "_score"]).limit(limit);
   if (where) q = q.where(where);
   return q.toArray();
 }

@@ -19,7 +19,7 @@ import {
 } from "../../runtime/memory.ts";
 import { ingestFolder, type IngestOptions, type IngestReport } from "./ingest.ts";
 import { rememberIn } from "./remember.ts";
-import { ITEM_COLUMNS, itemOf, memorySchema, SPACE_KEY, TABLE_PREFIX, tableNameOf } from "./rows.ts";
+import { itemOf, memorySchema, ROW_COLUMNS, rowOf, SPACE_KEY, TABLE_PREFIX, tableNameOf, vectorOf } from "./rows.ts";
 import { searchIn } from "./search.ts";
 import { DEFAULT_INDEX_POLICY, SpaceTable, type IndexPolicy } from "./space-table.ts";
 import { literal, wherePredicate } from "./sql.ts";
@@ -179,10 +179,8 @@ export class LanceMemoryStore {
   async promote(id: string): Promise<MemoryItem | undefined> {
     const found = await this.find(id);
     if (!found) return undefined;
-    await found.table.exclusive(async () => {
-      await found.table.table.update({ where: `id = ${literal(id)}`, values: { tier: "long", expires_at: null, updated_at: this.now() } });
-      found.table.wrote();
-    });
+    // the whole row is rewritten: its packed copy for search (doc) must change with it
+    await found.table.exclusive(() => found.table.upsert([{ ...rowOf(found.row), tier: "long", expires_at: null, updated_at: this.now() }], [vectorOf(found.row.vector)]));
     return this.get(id);
   }
 
@@ -249,7 +247,7 @@ export class LanceMemoryStore {
   private async find(id: string): Promise<{ table: SpaceTable; row: Record<string, unknown> } | undefined> {
     if (typeof id !== "string" || !id) throw new ValidationError("a memory id is required");
     for (const t of await this.allTables()) {
-      const rows = await t.table.query().where(`id = ${literal(id)}`).select([...ITEM_COLUMNS, "meta_kv"]).limit(1).toArray();
+      const rows = await t.table.query().where(`id = ${literal(id)}`).select([...ROW_COLUMNS, "vector"]).limit(1).toArray();
       if (rows.length) return { table: t, row: rows[0] };
     }
     return undefined;
