@@ -140,7 +140,16 @@ describe("the editor", { timeout: 90_000 }, () => {
     expect(await label().inputValue()).toBe("Say hello");
     await screenshot(page, "editor-4-redone");
 
+    // the shortcut panel lists these keys
+    await page.keyboard.press("?");
+    const help = page.getByRole("dialog", { name: "Keyboard shortcuts" });
+    await help.waitFor();
+    expect(await help.textContent()).toContain("Undo");
+    await page.keyboard.press("Escape");
+    await help.waitFor({ state: "detached" });
+
     // deleting a node is one step too
+    await node(page, "greet").click();
     await page.keyboard.press("Delete");
     await expect.poll(() => page.locator(".react-flow__node").count()).toBe(0);
     await page.keyboard.press("Control+z");
