@@ -82,15 +82,6 @@ export function getIn(target: unknown, path: readonly string[]): unknown {
   return at;
 }
 
-/** Selects every node (and edge). */
-export function selectAll(doc: Doc): Doc {
-  return {
-    ...doc,
-    nodes: doc.nodes.map((n) => (n.selected ? n : { ...n, selected: true })),
-    edges: doc.edges.map((e) => (e.selected ? e : { ...e, selected: true })),
-  };
-}
-
 /** Renames the flow. */
 export function rename(name: string) {
   return (doc: Doc): Doc => (doc.meta.name === name ? doc : { ...doc, meta: { ...doc.meta, name } });

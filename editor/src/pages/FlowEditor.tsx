@@ -10,7 +10,7 @@ import { parseClipboard, pasteInto, selectionToText } from "../flow/clipboard.ts
 import { docToFlow, flowToDoc, signatureOf, type KeelEdge, type KeelNode } from "../flow/convert.ts";
 import { editorReducer, initialState } from "../flow/editorState.ts";
 import { mapIssues, NO_ISSUES, type IssueMap } from "../flow/issues.ts";
-import { addNode, rename, selectAll, setMeta, setNodeField } from "../flow/operations.ts";
+import { addNode, rename, setMeta, setNodeField } from "../flow/operations.ts";
 import { useEditorKeys } from "../flow/useEditorKeys.ts";
 import { useValidation } from "../flow/useValidation.ts";
 import { FlowSettings } from "../inspector/FlowSettings.tsx";
@@ -171,7 +171,12 @@ export function FlowEditor({ flow: initial, isNew: startsNew, catalog }: FlowEdi
     redo: () => dispatch({ type: "redo" }),
     save: () => void save(),
     run: () => void run(),
-    selectAll: () => dispatch({ type: "edit", recipe: selectAll, coalesce: "select" }),
+    selectAll: () => {
+      // selecting is not an undo step
+      const d = docRef.current;
+      dispatch({ type: "nodesChange", changes: d.nodes.filter((n) => !n.selected).map((n) => ({ type: "select", id: n.id, selected: true })) });
+      dispatch({ type: "edgesChange", changes: d.edges.filter((e) => !e.selected).map((e) => ({ type: "select", id: e.id, selected: true })) });
+    },
     fitView: () => void rf.fitView({ padding: 0.2, duration: 200 }),
     toggleHelp: () => setHelp((h) => !h),
     escape: () => {
