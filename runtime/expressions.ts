@@ -5,6 +5,7 @@
  */
 import jsonata from "jsonata";
 import { ValidationError } from "./errors.ts";
+import { compileFast, FALLBACK, type FastExpr } from "./expression-fast.ts";
 
 /** What expressions can see: the run input, finished nodes' outputs, and the run. */
 export interface ExpressionScope {
@@ -18,8 +19,8 @@ type Expr = ReturnType<typeof jsonata>;
 /** A compiled params value. */
 export type Compiled =
   | { k: "static"; value: unknown }
-  | { k: "expr"; expr: Expr; source: string; path: string }
-  | { k: "text"; parts: Array<string | { expr: Expr; source: string }>; path: string }
+  | { k: "expr"; expr: Expr; fast?: FastExpr; source: string; path: string }
+  | { k: "text"; parts: Array<string | { expr: Expr; fast?: FastExpr; source: string }>; path: string }
   | { k: "object"; entries: Array<[string, Compiled]> }
   | { k: "array"; items: Compiled[] };
 
@@ -81,13 +82,15 @@ function compile(value: unknown, path: string, literal: ReadonlySet<string>, top
     if (!value.includes("{{")) return { k: "static", value };
     const pieces = findExpressions(value, path);
     if (pieces.length === 1 && pieces[0].start === 0 && pieces[0].end === value.length) {
-      return { k: "expr", expr: compileExpr(pieces[0].source, path), source: pieces[0].source, path };
+      const expr = compileExpr(pieces[0].source, path);
+      return { k: "expr", expr, fast: compileFast(expr.ast()), source: pieces[0].source, path };
     }
-    const parts: Array<string | { expr: Expr; source: string }> = [];
+    const parts: Array<string | { expr: Expr; fast?: FastExpr; source: string }> = [];
     let at = 0;
     for (const p of pieces) {
       if (p.start > at) parts.push(value.slice(at, p.start));
-      parts.push({ expr: compileExpr(p.source, path), source: p.source });
+      const expr = compileExpr(p.source, path);
+      parts.push({ expr, fast: compileFast(expr.ast()), source: p.source });
       at = p.end;
     }
     if (at < value.length) parts.push(value.slice(at));
@@ -112,34 +115,84 @@ export function isDynamic(c: Compiled): boolean {
   return c.k !== "static";
 }
 
-/** Evaluates a compiled params value against a scope. Errors name the param path and expression. */
-export async function evaluate(c: Compiled, scope: ExpressionScope): Promise<unknown> {
+/**
+ * Evaluates a compiled params value against a scope. Errors name the param path and expression.
+ * Returns the value itself when every expression in it took the fast path, else a promise of it.
+ */
+export function evaluate(c: Compiled, scope: ExpressionScope): unknown {
+  const quick = evaluateFast(c, scope);
+  return quick === FALLBACK ? evaluateFully(c, scope) : quick;
+}
+
+/** The value, when every expression in it has a fast-path answer; FALLBACK otherwise. */
+function evaluateFast(c: Compiled, scope: ExpressionScope): unknown {
   switch (c.k) {
     case "static":
       return c.value;
     case "expr":
-      return run(c.expr, c.source, c.path, scope);
+      return c.fast ? c.fast(scope) : FALLBACK;
     case "text": {
       let out = "";
       for (const part of c.parts) {
-        out += typeof part === "string" ? part : toText(await run(part.expr, part.source, c.path, scope));
+        if (typeof part === "string") out += part;
+        else {
+          const v = part.fast ? part.fast(scope) : FALLBACK;
+          if (v === FALLBACK) return FALLBACK;
+          out += toText(v);
+        }
       }
       return out;
     }
     case "array": {
       const out: unknown[] = [];
-      for (const item of c.items) out.push(await evaluate(item, scope));
+      for (const item of c.items) {
+        const v = evaluateFast(item, scope);
+        if (v === FALLBACK) return FALLBACK;
+        out.push(v);
+      }
       return out;
     }
     case "object": {
       const out: Record<string, unknown> = {};
-      for (const [key, v] of c.entries) out[key] = await evaluate(v, scope);
+      for (const [key, item] of c.entries) {
+        const v = evaluateFast(item, scope);
+        if (v === FALLBACK) return FALLBACK;
+        out[key] = v;
+      }
       return out;
     }
   }
 }
 
-async function run(expr: Expr, source: string, path: string, scope: ExpressionScope): Promise<unknown> {
+async function evaluateFully(c: Compiled, scope: ExpressionScope): Promise<unknown> {
+  switch (c.k) {
+    case "static":
+      return c.value;
+    case "expr":
+      return run(c.expr, c.fast, c.source, c.path, scope);
+    case "text": {
+      let out = "";
+      for (const part of c.parts) {
+        out += typeof part === "string" ? part : toText(await run(part.expr, part.fast, part.source, c.path, scope));
+      }
+      return out;
+    }
+    case "array": {
+      const out: unknown[] = [];
+      for (const item of c.items) out.push(await evaluateFully(item, scope));
+      return out;
+    }
+    case "object": {
+      const out: Record<string, unknown> = {};
+      for (const [key, v] of c.entries) out[key] = await evaluateFully(v, scope);
+      return out;
+    }
+  }
+}
+
+async function run(expr: Expr, fast: FastExpr | undefined, source: string, path: string, scope: ExpressionScope): Promise<unknown> {
+  const quick = fast ? fast(scope) : FALLBACK;
+  if (quick !== FALLBACK) return quick;
   let result: unknown;
   try {
     result = await expr.evaluate(scope);
