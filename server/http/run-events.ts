@@ -15,7 +15,7 @@ export interface RunEventCacheOptions {
   finishedKept?: number;
 }
 
-/** Events of runs in flight and of the last few finished runs, complete and in order. */
+/** Events of runs in flight (not waiting) and of the last few finished runs, complete and in order. */
 export class RunEventCache {
   private readonly coordinator: Coordinator;
   private readonly runs = new Map<string, RunEvent[]>();
@@ -40,6 +40,8 @@ export class RunEventCache {
     }
     events.push(event);
     if (isTerminal(event)) this.keepFinished(runId);
+    // a waiting run may wait for days: it holds no memory here and is read from its log
+    else if (event.type === "run.waiting") this.runs.delete(runId);
   }
 
   private keepFinished(runId: string): void {

@@ -37,3 +37,15 @@ test("a run not seen from its start is read from disk; the finished runs read or
   expect([before.runId, ...ids].map((id) => cache.cached(id) !== undefined)).toEqual([false, true, false, true]);
   expect(cache.size()).toBe(2);
 });
+
+test("a waiting run holds no events in memory; reading it goes to its log", async () => {
+  const keel = testKeel();
+  keels.push(keel);
+  const cache = new RunEventCache(keel.coordinator);
+  const flow = makeFlow([{ id: "pause", type: "wait.timer", params: { ms: 3_600_000 } }]);
+  const r = await keel.coordinator.run(flow, {});
+  expect(r.status).toBe("waiting");
+  expect(cache.size()).toBe(0);
+  expect((await cache.events(r.runId)).at(-1)?.type).toBe("run.waiting");
+  expect(cache.size()).toBe(0); // not finished: not kept either
+});
