@@ -40,6 +40,8 @@ export class FileEventStore implements EventStore {
   private journalPending = "";
   private appends = 0;
   private writes = 0;
+  /** Run logs open for writing (runs in motion; a waiting run lets go of its file). */
+  private writing = 0;
   /** Runs with deferred lines: `sync` writes them before it flushes. */
   private readonly unwritten = new Set<OpenRun>();
   /**
@@ -109,6 +111,7 @@ export class FileEventStore implements EventStore {
     }
     this.commit.markDir(shard);
     this.runs.set(runId, { fd, seq: 0, hash: runId, file, pending: "" });
+    this.writing++;
   }
 
   append(runId: string, body: RunEventBody & { ts?: number }, options?: AppendOptions): RunEvent {
@@ -133,7 +136,10 @@ export class FileEventStore implements EventStore {
   /** One write(2) of everything the run has pending. */
   private write(run: OpenRun): void {
     this.writeJournal(); // a run's `+id` reaches the journal before its first event reaches its log
-    if (run.fd === null) run.fd = fs.openSync(run.file, "a");
+    if (run.fd === null) {
+      run.fd = fs.openSync(run.file, "a");
+      this.writing++;
+    }
     const text = run.pending;
     run.pending = "";
     this.unwritten.delete(run);
@@ -145,7 +151,8 @@ export class FileEventStore implements EventStore {
   sync(): Promise<void> {
     this.writeJournal();
     for (const run of this.unwritten) this.write(run);
-    return this.commit.sync();
+    // with one run log open for writing, no other run can join this flush
+    return this.commit.sync({ alone: this.writing === 1 });
   }
 
   async read(runId: string): Promise<RunLog> {
@@ -189,6 +196,7 @@ export class FileEventStore implements EventStore {
     if (run?.fd != null) {
       this.commit.close(run.fd);
       run.fd = null;
+      this.writing--;
     }
   }
 
