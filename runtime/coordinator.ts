@@ -11,7 +11,7 @@ import { newRunId } from "./ids.ts";
 import type { WakeValue } from "./node.ts";
 import { prepareFlow, formatPath } from "./prepare.ts";
 import type { NodeRegistry } from "./registry.ts";
-import { toRunResult, type RunResult } from "./result.ts";
+import { toRunResult, toRunSummary, type RunResult } from "./result.ts";
 import type { RunEvent, RunEventBody } from "./schema/events.ts";
 import { foldEvents, isFinished, type RunState } from "./state.ts";
 import type { EventStore, RunIndex, RunSummary } from "./stores.ts";
@@ -119,7 +119,7 @@ export class Coordinator {
     const exec = new RunExecution(this.deps, prepared, state);
     this.live.set(runId, exec);
     if (options.parent) await this.reuseUpstream(exec, options.parent);
-    this.opts.index.put(summarize(state));
+    this.opts.index.put(toRunSummary(state));
     const done = this.settled(runId, options.until ?? "settled");
     void exec.drive();
     return { runId, done };
@@ -187,7 +187,7 @@ export class Coordinator {
   }
 
   private onSettled(state: RunState): void {
-    this.opts.index.put(summarize(state));
+    this.opts.index.put(toRunSummary(state));
     if (this.live.get(state.id)?.state === state) this.live.delete(state.id);
     const set = this.watchers.get(state.id);
     if (!set) return;
@@ -289,7 +289,7 @@ export class Coordinator {
       if (isFinished(s.status)) {
         // the crash came after the last event but before the run was closed
         this.opts.store.finish(runId);
-        this.opts.index.put(summarize(s));
+        this.opts.index.put(toRunSummary(s));
         this.live.delete(runId);
         continue;
       }
@@ -345,18 +345,4 @@ export class Coordinator {
     this.timers.clear();
     await this.opts.index.flush();
   }
-}
-
-function summarize(s: RunState): RunSummary {
-  return {
-    id: s.id,
-    flowId: s.flow.id,
-    flowName: s.flow.name,
-    status: s.status,
-    startedAt: s.startedAt,
-    updatedAt: new Date(s.updatedAt).toISOString(),
-    ...(s.finishedAt ? { finishedAt: new Date(s.finishedAt).toISOString() } : {}),
-    ...(s.error ? { error: s.error.message } : {}),
-    ...(s.parentRunId ? { parentRunId: s.parentRunId } : {}),
-  };
 }

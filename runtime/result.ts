@@ -1,6 +1,7 @@
 import type { SerializedError } from "./errors.ts";
 import type { NodeStatus, RunStatus } from "./schema/events.ts";
 import type { RunState } from "./state.ts";
+import type { RunSummary } from "./stores.ts";
 import type { UsageTotals } from "./models/usage.ts";
 
 /** One node in a run result. */
@@ -52,4 +53,19 @@ export function toRunResult(state: RunState): RunResult {
 
 function totalsOf({ nodes: _nodes, ...totals }: NonNullable<RunState["usage"]>): UsageTotals {
   return totals;
+}
+
+/** The run-index line of a run, from its state (always current; the index lags a little). */
+export function toRunSummary(s: RunState): RunSummary {
+  return {
+    id: s.id,
+    flowId: s.flow.id,
+    flowName: s.flow.name,
+    status: s.status,
+    startedAt: s.startedAt,
+    updatedAt: new Date(s.updatedAt).toISOString(),
+    ...(s.finishedAt ? { finishedAt: new Date(s.finishedAt).toISOString() } : {}),
+    ...(s.error ? { error: s.error.message } : {}),
+    ...(s.parentRunId ? { parentRunId: s.parentRunId } : {}),
+  };
 }

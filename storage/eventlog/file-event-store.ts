@@ -157,30 +157,14 @@ export class FileEventStore implements EventStore {
 
   async read(runId: string): Promise<RunLog> {
     this.flush(runId);
-    const file = this.fileOf(runId);
-    let buf: Buffer;
-    try {
-      buf = await fs.promises.readFile(file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new KeelError("NOT_FOUND", `no run ${runId}`);
-      throw e;
-    }
-    const decoded = decodeLog(runId, file, buf);
+    const { decoded } = await this.decode(runId);
     return { events: decoded.events, tornTail: decoded.tornTail };
   }
 
   async reopen(runId: string): Promise<RunLog> {
     const known = this.runs.get(runId);
     if (known) return this.read(runId);
-    const file = this.fileOf(runId);
-    let buf: Buffer;
-    try {
-      buf = await fs.promises.readFile(file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new KeelError("NOT_FOUND", `no run ${runId}`);
-      throw e;
-    }
-    const decoded = decodeLog(runId, file, buf);
+    const { file, decoded } = await this.decode(runId);
     if (decoded.tornTail) {
       // Only the unfinished last write is cut away; every complete line stays as it was.
       fs.truncateSync(file, decoded.goodBytes);
@@ -188,6 +172,19 @@ export class FileEventStore implements EventStore {
     if (decoded.events.length === 0) throw new CorruptError(`run ${runId}: ${file} holds no events`);
     this.runs.set(runId, { fd: null, seq: decoded.events.length, hash: decoded.lastHash, file, pending: "" });
     return { events: decoded.events, tornTail: decoded.tornTail };
+  }
+
+  /** Reads and verifies a run's log file; NOT_FOUND when there is none. */
+  private async decode(runId: string): Promise<{ file: string; decoded: ReturnType<typeof decodeLog> }> {
+    const file = this.fileOf(runId);
+    let buf: Buffer;
+    try {
+      buf = await fs.promises.readFile(file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new KeelError("NOT_FOUND", `no run ${runId}`);
+      throw e;
+    }
+    return { file, decoded: decodeLog(runId, file, buf) };
   }
 
   release(runId: string): void {

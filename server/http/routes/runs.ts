@@ -1,31 +1,15 @@
 /** Runs: start one from a saved flow, list, read (state + events), cancel. */
 import { KeelError, ValidationError } from "../../../runtime/errors.ts";
 import { isRunId } from "../../../runtime/ids.ts";
-import { toRunResult } from "../../../runtime/result.ts";
+import { toRunResult, toRunSummary } from "../../../runtime/result.ts";
 import type { RunStatus } from "../../../runtime/schema/events.ts";
-import { foldEvents, type RunState } from "../../../runtime/state.ts";
-import type { RunSummary } from "../../../runtime/stores.ts";
+import { foldEvents } from "../../../runtime/state.ts";
 import type { RouteModule } from "../context.ts";
 import { RunEventCache } from "../run-events.ts";
 import { objectBody, queryString } from "../request.ts";
 
 const STATUSES: readonly RunStatus[] = ["running", "waiting", "succeeded", "failed", "canceled"];
 const MAX_LIMIT = 1000;
-
-/** The summary of a run, from its state (always current, unlike the index, which lags a little). */
-export function summaryOf(s: RunState): RunSummary {
-  return {
-    id: s.id,
-    flowId: s.flow.id,
-    flowName: s.flow.name,
-    status: s.status,
-    startedAt: s.startedAt,
-    updatedAt: new Date(s.updatedAt).toISOString(),
-    ...(s.finishedAt ? { finishedAt: new Date(s.finishedAt).toISOString() } : {}),
-    ...(s.error ? { error: s.error.message } : {}),
-    ...(s.parentRunId ? { parentRunId: s.parentRunId } : {}),
-  };
-}
 
 export const runRoutes: RouteModule = (api, ctx) => {
   const { coordinator, flows, index } = ctx.keel;
@@ -68,7 +52,7 @@ export const runRoutes: RouteModule = (api, ctx) => {
     const state = foldEvents(req.params.id, events);
     res.json({
       run: toRunResult(state),
-      summary: summaryOf(state),
+      summary: toRunSummary(state),
       events: after ? events.filter((e) => e.seq > after) : events,
     });
   });
