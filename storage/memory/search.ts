@@ -42,7 +42,7 @@ export async function searchIn(table: SpaceTable, spec: SearchSpec): Promise<Mem
   const wantVector = spec.mode !== "text" && spec.vector !== undefined && spec.vector.some((x) => x !== 0);
   const wantText = spec.mode !== "vector" && spec.query.trim().length > 0;
   const [byVector, byText] = await Promise.all([
-    wantVector ? vectorSearch(table, spec.vector!, depth, spec.where) : [],
+    wantVector ? vectorSearch(table, spec.vector!, depth, spec.where, { hybrid: spec.mode === "hybrid" && wantText }) : [],
     wantText ? textSearch(table, spec.query, depth, spec.where) : [],
   ]);
   const alive = (row: Row) => {
@@ -59,9 +59,9 @@ export async function searchIn(table: SpaceTable, spec: SearchSpec): Promise<Mem
     });
 }
 
-async function vectorSearch(table: SpaceTable, vector: Float32Array, limit: number, where: string | undefined): Promise<Row[]> {
+async function vectorSearch(table: SpaceTable, vector: Float32Array, limit: number, where: string | undefined, options: { hybrid: boolean }): Promise<Row[]> {
   let q = table.table.vectorSearch(vector).distanceType("cosine").select([...HIT_COLUMNS, "_distance"]).limit(limit);
-  const nprobes = await table.nprobes();
+  const nprobes = await table.nprobes(options);
   if (nprobes !== undefined) q = q.nprobes(nprobes);
   if (where) q = q.where(where);
   return q.toArray();
