@@ -11,7 +11,7 @@ export async function benchChain(): Promise<void> {
   heading("chain — 50 transform nodes in a row, median of 50 runs");
   const keel = testKeel();
   const flow = transformChain(50);
-  for (let i = 0; i < 10; i++) await keel.coordinator.run(flow, { start: 1 }); // warm up
+  for (let i = 0; i < 100; i++) await keel.coordinator.run(flow, { start: 1 }); // warm up: the JIT settles after a few thousand node runs
   const times: number[] = [];
   const syncsBefore = keel.store.stats().syncs;
   for (let i = 0; i < 50; i++) {
