@@ -80,13 +80,14 @@ export function openKeel(options: KeelOptions): Keel {
     index,
     registry,
     redactor,
-    log: (message) => process.stderr.write(`${redactor.redactAny(message)}\n`),
     doors: (scope) => {
       const opened: Partial<Doors> = {};
       for (const make of doorParts) Object.assign(opened, make(scope, opened));
       return opened;
     },
     ...options.coordinator,
+    // engine faults can quote a node's error: secrets are taken out whoever prints the line
+    log: (message) => (options.coordinator?.log ?? stderrLine)(redactor.redactAny(message)),
   });
   approvals.attach(coordinator);
   return {
@@ -110,4 +111,8 @@ export function openKeel(options: KeelOptions): Keel {
       await store.close();
     },
   };
+}
+
+function stderrLine(line: string): void {
+  process.stderr.write(`${line}\n`);
 }

@@ -116,7 +116,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       allowedHosts: new Set(),
       editorProblem,
     };
-    server = http.createServer(createApp(ctx, { log }));
+    // a failed request's stack can quote a secret a run was handed: redact before printing
+    server = http.createServer(createApp(ctx, { log: (line) => log(keel.redactor.redactAny(line)) }));
     server.on("clientError", (_err, socket) => {
       if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
       else socket.destroy();

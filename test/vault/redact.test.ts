@@ -61,3 +61,24 @@ describe("SecretRedactor", () => {
     expect(JSON.stringify(out)).toContain("[secret:crm]");
   });
 });
+
+describe("engine fault lines", () => {
+  it("are redacted even when the caller brings its own log (as keel start does)", async () => {
+    const { testKeel, makeFlow } = await import("../support/keel.ts");
+    const lines: string[] = [];
+    const keel = testKeel({ coordinator: { log: (l) => lines.push(l) } });
+    try {
+      const secret = "s3cr3t-value-for-fault-log";
+      keel.coordinator.on((runId, e) => {
+        if (e.type === "run.created") keel.redactor.register(runId, "api", secret);
+        if (e.type === "node.started") throw new Error(`listener saw ${secret}`);
+      });
+      const r = await keel.coordinator.run(makeFlow([{ id: "a", type: "transform" }]), {});
+      expect(r.status).toBe("succeeded");
+      expect(lines.some((l) => l.includes("[secret:api]"))).toBe(true);
+      expect(lines.join("\n")).not.toContain(secret);
+    } finally {
+      await keel.dispose();
+    }
+  });
+});
