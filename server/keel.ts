@@ -8,7 +8,7 @@ import { Coordinator, type CoordinatorOptions } from "../runtime/coordinator.ts"
 import type { DoorFactory, Doors } from "../runtime/doors.ts";
 import type { NodeRegistry } from "../runtime/registry.ts";
 import { createRegistry } from "../nodes/index.ts";
-import { FileEventStore } from "../storage/eventlog/file-event-store.ts";
+import { SegmentEventStore } from "../storage/eventlog/segment-event-store.ts";
 import { FileFlowStore } from "../storage/docs/flow-store.ts";
 import { FileRunIndex } from "../storage/docs/run-index.ts";
 import { FileOutbox } from "../storage/outbox.ts";
@@ -34,7 +34,7 @@ export interface KeelOptions {
 export interface Keel {
   dataDir: string;
   registry: NodeRegistry;
-  store: FileEventStore;
+  store: SegmentEventStore;
   index: FileRunIndex;
   flows: FileFlowStore;
   outbox: FileOutbox;
@@ -57,7 +57,7 @@ export function openKeel(options: KeelOptions): Keel {
   const dataDir = path.resolve(options.dataDir);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const registry = createRegistry();
-  const store = new FileEventStore({ dir: path.join(dataDir, "runs") });
+  const store = new SegmentEventStore({ dir: path.join(dataDir, "runs") });
   const index = new FileRunIndex(path.join(dataDir, "index", "runs"));
   const flows = new FileFlowStore(path.join(dataDir, "flows"));
   const outbox = new FileOutbox(path.join(dataDir, "outbox"));

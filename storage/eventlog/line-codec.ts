@@ -16,9 +16,22 @@ export function chainHash(prev: string, json: string): string {
 
 /** Encodes one event; returns the line and its hash (the next line's `prev`). */
 export function encodeLine(prev: string, event: RunEvent): { line: string; hash: string } {
-  const json = JSON.stringify(event);
+  const json = event.type === "run.created" ? createdJson(event) : JSON.stringify(event);
   const hash = chainHash(prev, json);
   return { line: `${hash} ${json}\n`, hash };
+}
+
+/** Every run of a flow starts with the whole flow: it is serialised once per flow object, not once per run. */
+const flowJson = new WeakMap<object, string>();
+
+function createdJson(event: Extract<RunEvent, { type: "run.created" }>): string {
+  const { flow, ...rest } = event;
+  let text = flowJson.get(flow);
+  if (text === undefined) {
+    text = JSON.stringify(flow);
+    flowJson.set(flow, text);
+  }
+  return `{"flow":${text},${JSON.stringify(rest).slice(1)}`;
 }
 
 /** What decoding a whole log found. */

@@ -38,8 +38,13 @@ function writeFlow(name: string): string {
   return file;
 }
 
+/** The segment holding a run's log: each `keel run` here writes one run, into a segment of its own. */
 function logFile(data: string, runId: string): string {
-  return path.join(data, "runs", runId.slice(2, 13), `${runId}.log`);
+  const hour = path.join(data, "runs", runId.slice(2, 13));
+  const segments = fs.readdirSync(hour).filter((f) => f.endsWith(".seg")).map((f) => path.join(hour, f));
+  const holding = segments.filter((f) => fs.readFileSync(f, "latin1").includes(`${runId} `));
+  expect(holding).toHaveLength(1);
+  return holding[0];
 }
 
 /** Turns a finished run back into one a crash interrupted: keep `lines` whole lines plus `extra` bytes of the next. */

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { toRunResult, type RunResult } from "../../runtime/result.ts";
 import type { RunEvent } from "../../runtime/schema/events.ts";
 import { foldEvents } from "../../runtime/state.ts";
-import { decodeLog } from "../../storage/eventlog/line-codec.ts";
+import { readAllRuns } from "../../storage/eventlog/segment-reader.ts";
 import type { HttpRecorder } from "../support/http-recorder.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -119,22 +119,9 @@ export interface FoundRun {
   tornTail: boolean;
 }
 
-/** Every run log in a data folder (`<data>/runs/<hour>/<run>.log`), decoded and verified. */
+/** Every run in a data folder's segments (`<data>/runs/<hour>/*.seg`), decoded and verified. */
 export function readRuns(dataDir: string): FoundRun[] {
-  const runsDir = path.join(dataDir, "runs");
-  if (!fs.existsSync(runsDir)) return [];
-  const found: FoundRun[] = [];
-  for (const hour of fs.readdirSync(runsDir)) {
-    if (hour.startsWith(".") || !fs.statSync(path.join(runsDir, hour)).isDirectory()) continue;
-    for (const name of fs.readdirSync(path.join(runsDir, hour))) {
-      if (!name.endsWith(".log")) continue;
-      const file = path.join(runsDir, hour, name);
-      const runId = name.slice(0, -4);
-      const decoded = decodeLog(runId, file, fs.readFileSync(file));
-      found.push({ runId, events: decoded.events, tornTail: decoded.tornTail });
-    }
-  }
-  return found;
+  return readAllRuns(path.join(dataDir, "runs")).map(({ runId, events, tornTail }) => ({ runId, events, tornTail }));
 }
 
 /** The result `keel show` would print for a run's events. */

@@ -4,10 +4,10 @@
  * write, so these check the file itself at the moments that matter: when a listener hears of
  * an event, and when an action's request reaches the outside.
  */
-import fs from "node:fs";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunEvent } from "../../runtime/schema/events.ts";
-import { decodeLog } from "../../storage/eventlog/line-codec.ts";
+import { SegmentReader } from "../../storage/eventlog/segment-reader.ts";
 import { startHttpRecorder, type HttpRecorder } from "../support/http-recorder.ts";
 import type { OutboxDoor } from "../../runtime/doors.ts";
 import { makeFlow, testKeel } from "../support/keel.ts";
@@ -22,8 +22,9 @@ describe("events are written before anyone hears of them", () => {
     keel = server = undefined;
   });
 
+  // read from the files by a reader of their own, as a process after a kill would
   const logged = (k: NonNullable<typeof keel>, runId: string): RunEvent[] =>
-    decodeLog(runId, k.store.fileOf(runId), fs.readFileSync(k.store.fileOf(runId))).events;
+    new SegmentReader(path.join(k.dataDir, "runs")).read(runId).events;
 
   it("a listener only hears of events already in the file, and an action's request only leaves after its start and intent are", async () => {
     const k = (keel = testKeel());

@@ -1,0 +1,174 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { eventStoreContract } from "./event-store.contract.ts";
+import { SegmentEventStore } from "../../storage/eventlog/segment-event-store.ts";
+
+/** The segment file holding a run's lines, and where each line starts and ends. */
+function linesOf(store: SegmentEventStore, runId: string): Array<{ file: string; at: number; end: number }> {
+  return store.locate(runId).lines.map((l) => ({ file: l.file, at: l.at, end: l.at + runId.length + 1 + Buffer.byteLength(l.body) + 1 }));
+}
+
+eventStoreContract("SegmentEventStore", async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "keel-events-"));
+  const dir = path.join(root, "runs");
+  let store = new SegmentEventStore({ dir });
+  const harness = {
+    store,
+    async restart() {
+      await store.close();
+      store = new SegmentEventStore({ dir });
+      harness.store = store;
+      return store;
+    },
+    async tamper(runId: string, seq: number) {
+      const { file, at, end } = linesOf(store, runId)[seq - 1];
+      const buf = fs.readFileSync(file);
+      const pos = at + Math.floor((end - at) * 0.75); // inside the JSON, not the newline
+      buf[pos] = buf[pos] === 0x41 ? 0x42 : 0x41;
+      fs.writeFileSync(file, buf);
+    },
+    async tear(runId: string) {
+      const last = linesOf(store, runId).at(-1)!;
+      expect(fs.statSync(last.file).size).toBe(last.end); // a crash can only tear a segment's last line
+      fs.truncateSync(last.file, last.end - 7); // the last line loses its end and its newline
+    },
+    async snapshot(runId: string) {
+      const files = [...new Set(linesOf(store, runId).map((l) => l.file))];
+      return files.map((f) => fs.readFileSync(f).toString("base64")).join("\n");
+    },
+    async dispose() {
+      await store.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+  return harness;
+});
+
+describe("SegmentEventStore's journal of open runs", () => {
+  it("compacts itself once mostly finished runs, keeping the open ones", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "keel-journal-"));
+    try {
+      const dir = path.join(root, "runs");
+      const store = new SegmentEventStore({ dir });
+      const ids = Array.from({ length: 700 }, (_, i) => `r-20260101-000000-${i.toString(16).padStart(10, "0")}`);
+      for (const id of ids) {
+        store.create(id);
+        store.append(id, { type: "run.waiting" });
+      }
+      for (const id of ids.slice(0, 697)) store.finish(id);
+      await store.sync();
+      const journal = path.join(dir, "open.log");
+      expect(fs.readFileSync(journal, "utf8").split("\n").length).toBeGreaterThan(1300);
+      expect(await store.openRuns()).toEqual(ids.slice(697));
+      expect(fs.readFileSync(journal, "utf8")).toBe(ids.slice(697).map((id) => `+${id}\n`).join(""));
+      // the journal goes on after compaction, and a restart reads it
+      store.finish(ids[698]);
+      await store.close();
+      expect(await new SegmentEventStore({ dir }).openRuns()).toEqual([ids[697], ids[699]]);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("SegmentEventStore's segments", () => {
+  const id = (i: number) => `r-20260101-000000-${i.toString(16).padStart(10, "0")}`;
+  const line = (i: number) => ({ type: "node.log" as const, node: "n", message: `line ${i} ${"x".repeat(100)}` });
+  let root: string;
+  const hourDir = () => path.join(root, "runs", "20260101-00");
+  const files = (ext: string) => fs.readdirSync(hourDir()).filter((f) => f.endsWith(ext));
+
+  async function withStore<T>(fn: (store: SegmentEventStore) => Promise<T>, options: { segmentMax?: number } = {}): Promise<T> {
+    const store = new SegmentEventStore({ dir: path.join(root, "runs"), ...options });
+    try {
+      return await fn(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  async function codeOf(p: Promise<unknown>): Promise<{ code?: string; message?: string }> {
+    try {
+      await p;
+      return {};
+    } catch (e) {
+      return { code: (e as { code?: string }).code, message: (e as Error).message };
+    }
+  }
+
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "keel-segments-"));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it("puts many runs' interleaved events in one segment, and reads each run back whole and in order", async () => {
+    await withStore(async (store) => {
+      for (let r = 0; r < 50; r++) store.create(id(r));
+      for (let i = 1; i <= 4; i++) for (let r = 0; r < 50; r++) store.append(id(r), line(i * 100 + r));
+      await store.sync();
+      expect(files(".seg")).toHaveLength(1); // starting a run created no file
+      for (const r of [0, 17, 49]) {
+        const { events } = await store.read(id(r));
+        expect(events.map((e) => [e.seq, e.type === "node.log" && e.message.split(" ")[1]])).toEqual([1, 2, 3, 4].map((i) => [i, String(i * 100 + r)]));
+      }
+    });
+  });
+
+  it("seals a full segment with an index beside it and goes on in a new one; runs spread over several read back whole after a restart", async () => {
+    await withStore(
+      async (store) => {
+        for (let r = 0; r < 3; r++) store.create(id(r));
+        for (let i = 1; i <= 60; i++) for (let r = 0; r < 3; r++) store.append(id(r), line(i));
+        await store.sync();
+      },
+      { segmentMax: 4096 },
+    );
+    expect(files(".seg").length).toBeGreaterThan(5);
+    expect(files(".idx")).toHaveLength(files(".seg").length); // every segment sealed at close
+    await withStore(async (store) => {
+      for (let r = 0; r < 3; r++) expect((await store.read(id(r))).events.map((e) => e.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    });
+  });
+
+  it("reports a damaged run id in a sealed segment as corruption, never as a shorter run", async () => {
+    await withStore(async (store) => {
+      store.create(id(1));
+      store.create(id(2));
+      for (let i = 1; i <= 3; i++) {
+        store.append(id(1), line(i));
+        store.append(id(2), line(i));
+      }
+    });
+    const [seg] = files(".seg").map((f) => path.join(hourDir(), f));
+    const buf = fs.readFileSync(seg);
+    const last = buf.lastIndexOf(Buffer.from(`${id(1)} `));
+    buf[last + 20] = buf[last + 20] === 0x30 ? 0x31 : 0x30; // inside the run id: the line now names another run
+    fs.writeFileSync(seg, buf);
+    await withStore(async (store) => {
+      const err = await codeOf(store.read(id(1)));
+      expect(err.code).toBe("CORRUPT");
+      expect(err.message).toContain(id(1));
+      expect(err.message).toContain(seg);
+      expect((await store.read(id(2))).events).toHaveLength(3); // the other run is whole
+    });
+    expect(fs.readFileSync(seg).equals(buf)).toBe(true);
+  });
+
+  it("ignores an index that is damaged or does not match its segment, and scans the segment instead", async () => {
+    await withStore(async (store) => {
+      store.create(id(1));
+      for (let i = 1; i <= 5; i++) store.append(id(1), line(i));
+    });
+    const [idx] = files(".idx").map((f) => path.join(hourDir(), f));
+    const good = fs.readFileSync(idx, "utf8");
+    expect(good).toContain(`${id(1)} 0 `);
+    fs.writeFileSync(idx, `${good.split("\n")[0]}\nnonsense\nend 0\n`);
+    await withStore(async (store) => expect((await store.read(id(1))).events).toHaveLength(5));
+    fs.writeFileSync(idx, good.replace(/^(keel-segment-index 1) \d+/, "$1 999999")); // a size that is not the segment's
+    await withStore(async (store) => expect((await store.read(id(1))).events).toHaveLength(5));
+    fs.writeFileSync(idx, good.replace(`${id(1)} 0 `, `${id(1)} 1 `)); // a range that starts inside a line
+    await withStore(async (store) => expect(await codeOf(store.read(id(1)))).toMatchObject({ code: "CORRUPT" }));
+  });
+});
