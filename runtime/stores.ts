@@ -40,7 +40,7 @@ export interface EventStore {
   read(runId: string): Promise<RunLog>;
   /** Reopens an existing run for appending (after a restart); drops a torn last line. */
   reopen(runId: string): Promise<RunLog>;
-  /** Lets go of a run's open file (a waiting run) without finishing it. */
+  /** The run stops moving (it waits) without finishing: its pending lines are written and it no longer counts as a writer. */
   release(runId: string): void;
   /** The run is finished: it is no longer listed by `openRuns`. Call after `sync`. */
   finish(runId: string): void;
