@@ -7,7 +7,7 @@ import type { DoorFactory } from "./doors.ts";
 import type { EngineDeps } from "./engine-deps.ts";
 import { KeelError, toKeelError, ValidationError } from "./errors.ts";
 import { downstreamOf } from "./graph.ts";
-import { newRunId } from "./ids.ts";
+import { isRunId, newRunId } from "./ids.ts";
 import type { WakeValue } from "./node.ts";
 import { prepareFlow, formatPath } from "./prepare.ts";
 import type { NodeRegistry } from "./registry.ts";
@@ -95,16 +95,21 @@ export class Coordinator {
     return () => this.listeners.delete(listener);
   }
 
-  /** Validates the flow and input and starts a run. `done` settles when the run finishes or waits. */
+  /**
+   * Validates the flow and input and starts a run. `done` settles when the run finishes or waits.
+   * `runId` starts it under an id reserved earlier (see newRunId), e.g. one recorded durably
+   * before the run, so that a crash in between can be told apart from a run that happened.
+   */
   async start(
     flowDoc: unknown,
     input: unknown,
-    options: { until?: SettleUntil; parent?: { runId: string; fromNode: string } } = {},
+    options: { until?: SettleUntil; parent?: { runId: string; fromNode: string }; runId?: string } = {},
   ): Promise<{ runId: string; done: Promise<RunResult> }> {
     if (this.closed) throw new KeelError("INTERNAL", "the coordinator is closed");
     const prepared = prepareFlow(flowDoc, this.opts.registry);
     const value = this.checkInput(prepared.inputSchema, input);
-    const runId = newRunId(new Date(this.deps.now()));
+    if (options.runId !== undefined && !isRunId(options.runId)) throw new KeelError("INTERNAL", `not a run id: ${JSON.stringify(options.runId)}`);
+    const runId = options.runId ?? newRunId(new Date(this.deps.now()));
     this.opts.store.create(runId);
     const event = this.opts.store.append(runId, {
       type: "run.created",

@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { apiContext, TEST_HOST, type TestApi } from "../server/support/api.ts";
 import { inject } from "../server/support/inject.ts";
 import { makeFlow, tempDir } from "../support/keel.ts";
+import { newRunId } from "../../runtime/ids.ts";
+import { FileDeliveryStore } from "../../storage/hooks/delivery-store.ts";
 
 const SECRET = "hook-secret-0123456789";
 
@@ -79,6 +81,23 @@ describe("webhooks", () => {
     expect(new Set(together.map((r) => r.json.runId)).size).toBe(1);
     await Promise.all([first.json.runId, together[0].json.runId].map((id) => waitDone(api, id)));
     expect(await runsOf("leads")).toHaveLength(2);
+  });
+
+  it("a delivery recorded just before a crash, whose run never started, starts that run (under the recorded id) when the sender retries", async () => {
+    await setup();
+    // what a kill between recording the delivery and starting its run leaves behind
+    const deliveries = new FileDeliveryStore(path.join(api.keel.dataDir, "hooks", "deliveries"));
+    const reserved = newRunId();
+    await deliveries.put("leads/new-lead/d-9", { runId: reserved, at: new Date().toISOString() });
+    const headers = { "x-keel-secret": SECRET, "x-keel-delivery": "d-9" };
+    const retry = await post("/hooks/leads/new-lead", { name: "Ada" }, headers);
+    expect(retry.status).toBe(202);
+    expect(retry.json).toEqual({ runId: reserved });
+    await waitDone(api, reserved);
+    expect((await api.keel.coordinator.state(reserved)).output).toEqual({ shape: { lead: "Ada", source: "webhook" } });
+    const again = await post("/hooks/leads/new-lead", { name: "Ada" }, headers);
+    expect(again.json).toEqual({ runId: reserved, duplicate: true });
+    expect(await runsOf("leads")).toHaveLength(1);
   });
 
   it("HMAC: a valid signature of the body starts a run; a signature of another body is refused", async () => {

@@ -7,6 +7,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import express, { type Request, type Router } from "express";
 import { KeelError, ValidationError } from "../../../runtime/errors.ts";
+import { newRunId } from "../../../runtime/ids.ts";
 import type { Flow } from "../../../runtime/schema/flow.ts";
 import { authHeaderOf, HOOK_NAME, webhookParams, type WebhookParams } from "../../../nodes/trigger-webhook.ts";
 import { FileDeliveryStore } from "../../../storage/hooks/delivery-store.ts";
@@ -48,9 +49,13 @@ export function hookRoutes(ctx: ServerContext): Router {
       if (!work) {
         work = (async () => {
           const seen = await deliveries.get(key);
-          if (seen) return { runId: seen.runId, duplicate: true };
-          const { runId } = await ctx.keel.coordinator.start(flow, input);
-          await deliveries.put(key, { runId, at: new Date().toISOString() });
+          if (seen && (await runExists(ctx, seen.runId))) return { runId: seen.runId, duplicate: true };
+          // The delivery is recorded, durably, under the id its run will have before the run starts:
+          // a crash in between leaves a record whose run does not exist, and the sender's retry
+          // (it had no answer) starts that run. Recorded after, a crash would start a second one.
+          const runId = seen?.runId ?? newRunId();
+          if (!seen) await deliveries.put(key, { runId, at: new Date().toISOString() });
+          await ctx.keel.coordinator.start(flow, input, { runId });
           return { runId, duplicate: false };
         })().finally(() => inflight.delete(key));
         inflight.set(key, work);
@@ -62,6 +67,16 @@ export function hookRoutes(ctx: ServerContext): Router {
     },
   );
   return router;
+}
+
+/** True once the run has its first event (a crash can leave a line cut short, which is none). */
+async function runExists(ctx: ServerContext, runId: string): Promise<boolean> {
+  try {
+    return (await ctx.keel.coordinator.events(runId)).length > 0;
+  } catch (e) {
+    if ((e as KeelError).code === "NOT_FOUND") return false;
+    throw e;
+  }
 }
 
 async function hookOf(ctx: ServerContext, flowId: string, hookName: string): Promise<{ flow: Flow; hook: WebhookParams } | undefined> {
