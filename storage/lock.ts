@@ -71,3 +71,55 @@ function alive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
+
+/** How long `withFileLock` waits for another process before it gives up. */
+const LOCK_WAIT_MS = 10_000;
+/** A lock file whose writer left no readable pid is taken over after this long. */
+const UNREADABLE_LOCK_MS = 10_000;
+
+/**
+ * Runs `fn` holding `<file>.lock` (created with O_EXCL), so that read-modify-write changes
+ * of one file by several processes cannot write over each other. Another holder is waited
+ * for; a lock whose process is gone (kill -9) is taken over. For short, synchronous work.
+ */
+export function withFileLock<T>(file: string, fn: () => T): T {
+  const lock = `${file}.lock`;
+  const me: LockOwner = { pid: process.pid, command: "lock", since: new Date().toISOString() };
+  const began = Date.now();
+  for (let pause = 1; ; pause = Math.min(pause * 2, 20)) {
+    try {
+      fs.writeFileSync(lock, JSON.stringify(me), { flag: "wx", mode: 0o600 });
+      break;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") {
+        fs.mkdirSync(path.dirname(lock), { recursive: true, mode: 0o700 });
+        continue;
+      }
+      if (code !== "EEXIST") throw e;
+    }
+    const owner = readOwner(lock);
+    const gone = owner ? !alive(owner.pid) : ageMs(lock) > UNREADABLE_LOCK_MS;
+    if (gone) {
+      fs.rmSync(lock, { force: true });
+      continue;
+    }
+    if (Date.now() - began > LOCK_WAIT_MS) {
+      throw new KeelError("CONFLICT", `${file} is being changed by process ${owner?.pid ?? "unknown"} (lock ${lock}); try again`);
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause); // a synchronous sleep
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+function ageMs(file: string): number {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs;
+  } catch {
+    return Infinity;
+  }
+}

@@ -12,6 +12,7 @@ import path from "node:path";
 import type { Credential } from "../../runtime/doors.ts";
 import { CorruptError, KeelError, ValidationError } from "../../runtime/errors.ts";
 import { checkFields, checkName } from "./kinds.ts";
+import { withFileLock } from "../lock.ts";
 import { keyFromText, newKeyText, readKeyFile, writeKeyFile, type KeySource, type VaultKey } from "./key.ts";
 
 /** Which flows may use a credential: a list of flow ids, or every flow. */
@@ -97,40 +98,46 @@ export class Vault {
 
   /** Stores a new credential (or replaces one when `replace` is set). */
   add(input: CredentialInput, options: { replace?: boolean } = {}): CredentialInfo {
-    checkName(input.name);
-    checkFields(input.name, input.kind, input.fields);
-    const allowedFlows = checkAllowed(input.allowedFlows);
-    const doc = this.read() ?? this.emptyDocument();
-    const old = doc.credentials[input.name];
-    if (old && !options.replace) throw new KeelError("CONFLICT", `credential "${input.name}" exists; remove it first or replace it`);
-    const key = this.key(doc, { create: true });
-    const at = this.now().toISOString();
-    doc.credentials[input.name] = seal(key, input.name, input.kind, allowedFlows, input.fields, old?.createdAt ?? at, at);
-    this.write(doc, key);
-    return infoOf(input.name, doc.credentials[input.name]);
+    return withFileLock(this.file, () => {
+      checkName(input.name);
+      checkFields(input.name, input.kind, input.fields);
+      const allowedFlows = checkAllowed(input.allowedFlows);
+      const doc = this.read() ?? this.emptyDocument();
+      const old = doc.credentials[input.name];
+      if (old && !options.replace) throw new KeelError("CONFLICT", `credential "${input.name}" exists; remove it first or replace it`);
+      const key = this.key(doc, { create: true });
+      const at = this.now().toISOString();
+      doc.credentials[input.name] = seal(key, input.name, input.kind, allowedFlows, input.fields, old?.createdAt ?? at, at);
+      this.write(doc, key);
+      return infoOf(input.name, doc.credentials[input.name]);
+    });
   }
 
   /** Changes a credential's allowed flows and/or some of its fields (others are kept). */
   update(name: string, change: { fields?: Record<string, string>; allowedFlows?: AllowedFlows }): CredentialInfo {
-    const doc = this.read();
-    const old = doc?.credentials[name];
-    if (!doc || !old) throw notFound(name);
-    const key = this.key(doc, { create: false });
-    const fields = { ...unseal(key, name, old, this.file), ...(change.fields ?? {}) };
-    checkFields(name, old.kind, fields);
-    const allowedFlows = change.allowedFlows === undefined ? old.allowedFlows : checkAllowed(change.allowedFlows);
-    doc.credentials[name] = seal(key, name, old.kind, allowedFlows, fields, old.createdAt, this.now().toISOString());
-    this.write(doc, key);
-    return infoOf(name, doc.credentials[name]);
+    return withFileLock(this.file, () => {
+      const doc = this.read();
+      const old = doc?.credentials[name];
+      if (!doc || !old) throw notFound(name);
+      const key = this.key(doc, { create: false });
+      const fields = { ...unseal(key, name, old, this.file), ...(change.fields ?? {}) };
+      checkFields(name, old.kind, fields);
+      const allowedFlows = change.allowedFlows === undefined ? old.allowedFlows : checkAllowed(change.allowedFlows);
+      doc.credentials[name] = seal(key, name, old.kind, allowedFlows, fields, old.createdAt, this.now().toISOString());
+      this.write(doc, key);
+      return infoOf(name, doc.credentials[name]);
+    });
   }
 
   /** Removes a credential; false when there was none. Needs no key. */
   remove(name: string): boolean {
-    const doc = this.read();
-    if (!doc?.credentials[name]) return false;
-    delete doc.credentials[name];
-    writeVaultFile(this.file, doc);
-    return true;
+    return withFileLock(this.file, () => {
+      const doc = this.read();
+      if (!doc?.credentials[name]) return false;
+      delete doc.credentials[name];
+      writeVaultFile(this.file, doc);
+      return true;
+    });
   }
 
   /** A credential with its values, for a flow allowed to use it (FORBIDDEN otherwise). */
@@ -164,33 +171,35 @@ export class Vault {
    * caller must set KEEL_MASTER_KEY to it afterwards.
    */
   rotateKey(nextKeyText?: string): { rotated: number; keyId: string } {
-    const doc = this.read();
-    if (!doc) throw new ValidationError(`there is no vault at ${this.file} yet: nothing to rotate`);
-    const oldKey = this.key(doc, { create: false });
-    const fields = Object.fromEntries(Object.entries(doc.credentials).map(([n, c]) => [n, unseal(oldKey, n, c, this.file)]));
-    let text: string;
-    let nextFile: string | undefined;
-    if (this.source.from === "env") {
-      if (!nextKeyText) throw new ValidationError("the key comes from KEEL_MASTER_KEY: give the new key to rotate to");
-      text = nextKeyText;
-    } else {
-      if (nextKeyText) throw new ValidationError("the key comes from a key file: a new random key is made for you");
-      text = newKeyText();
-      nextFile = `${this.source.file}.next`;
-      fs.rmSync(nextFile, { force: true });
-      writeKeyFile(nextFile, text);
-    }
-    const salt = crypto.randomBytes(16).toString("base64");
-    const key = keyFromText(text, Buffer.from(salt, "base64"), "the new key");
-    if (key.id === oldKey.id) throw new ValidationError("the new key is the same as the current one");
-    const next: VaultDocument = { format: FORMAT, keyId: key.id, salt, credentials: {} };
-    for (const [name, c] of Object.entries(doc.credentials)) {
-      next.credentials[name] = seal(key, name, c.kind, c.allowedFlows, fields[name], c.createdAt, c.updatedAt);
-    }
-    writeVaultFile(this.file, next);
-    if (nextFile && this.source.from === "file") fs.renameSync(nextFile, this.source.file);
-    this.derived = undefined;
-    return { rotated: Object.keys(next.credentials).length, keyId: key.id };
+    return withFileLock(this.file, () => {
+      const doc = this.read();
+      if (!doc) throw new ValidationError(`there is no vault at ${this.file} yet: nothing to rotate`);
+      const oldKey = this.key(doc, { create: false });
+      const fields = Object.fromEntries(Object.entries(doc.credentials).map(([n, c]) => [n, unseal(oldKey, n, c, this.file)]));
+      let text: string;
+      let nextFile: string | undefined;
+      if (this.source.from === "env") {
+        if (!nextKeyText) throw new ValidationError("the key comes from KEEL_MASTER_KEY: give the new key to rotate to");
+        text = nextKeyText;
+      } else {
+        if (nextKeyText) throw new ValidationError("the key comes from a key file: a new random key is made for you");
+        text = newKeyText();
+        nextFile = `${this.source.file}.next`;
+        fs.rmSync(nextFile, { force: true });
+        writeKeyFile(nextFile, text);
+      }
+      const salt = crypto.randomBytes(16).toString("base64");
+      const key = keyFromText(text, Buffer.from(salt, "base64"), "the new key");
+      if (key.id === oldKey.id) throw new ValidationError("the new key is the same as the current one");
+      const next: VaultDocument = { format: FORMAT, keyId: key.id, salt, credentials: {} };
+      for (const [name, c] of Object.entries(doc.credentials)) {
+        next.credentials[name] = seal(key, name, c.kind, c.allowedFlows, fields[name], c.createdAt, c.updatedAt);
+      }
+      writeVaultFile(this.file, next);
+      if (nextFile && this.source.from === "file") fs.renameSync(nextFile, this.source.file);
+      this.derived = undefined;
+      return { rotated: Object.keys(next.credentials).length, keyId: key.id };
+    });
   }
 
   /** The key for this vault, checked against the id the vault was sealed with. */
