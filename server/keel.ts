@@ -40,6 +40,8 @@ export interface Keel {
   outbox: FileOutbox;
   /** Models: settings from `<data>/settings.json`, responses cached under `<data>/models/cache`. */
   models: ModelHub;
+  /** The models' persisted response cache (housekeeping prunes it). */
+  modelCache: FileResponseCache;
   /** Memory: LanceDB under `<data>/memory`, a table per embedding model; embeds with the configured embedding model. */
   memory: LanceMemoryStore;
   coordinator: Coordinator;
@@ -61,7 +63,8 @@ export function openKeel(options: KeelOptions): Keel {
   const index = new FileRunIndex(path.join(dataDir, "index", "runs"));
   const flows = new FileFlowStore(path.join(dataDir, "flows"));
   const outbox = new FileOutbox(path.join(dataDir, "outbox"));
-  const models = new ModelHub({ settings: modelSettingsLoader(settingsFileOf(dataDir)), cache: new FileResponseCache(path.join(dataDir, "models", "cache")) });
+  const modelCache = new FileResponseCache(path.join(dataDir, "models", "cache"));
+  const models = new ModelHub({ settings: modelSettingsLoader(settingsFileOf(dataDir)), cache: modelCache });
   const memory = new LanceMemoryStore({ dir: path.join(dataDir, "memory"), embedder: modelsEmbedder({ embed: (req) => models.embed(req) }) });
   const vault = openVault(dataDir);
   const redactor = new SecretRedactor();
@@ -98,6 +101,7 @@ export function openKeel(options: KeelOptions): Keel {
     flows,
     outbox,
     models,
+    modelCache,
     memory,
     coordinator,
     vault,

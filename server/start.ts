@@ -16,6 +16,7 @@ import { allowedHostsFor } from "./http/guard.ts";
 import { attachLive, type LiveOptions } from "./http/live.ts";
 import { openKeel, type Keel } from "./keel.ts";
 import { Scheduler } from "./scheduler.ts";
+import { startHousekeeping, type Housekept } from "./housekeeping.ts";
 import { removeServerAddress, writeServerAddress } from "./server-address.ts";
 
 /** The default address and port. */
@@ -64,6 +65,8 @@ export interface RunningServer {
   resumed: number;
   /** Starts saved flows with a trigger.schedule (catch-up runs included). */
   scheduler: Scheduler;
+  /** The upkeep round made at start (expired memories and cached model answers removed). */
+  housekeeping: Promise<Housekept>;
   /** Stops listening, closes sockets and the data folder, releases its lock. */
   close(): Promise<void>;
 }
@@ -90,8 +93,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let server: http.Server | undefined;
   let live: ReturnType<typeof attachLive> | undefined;
   let scheduler: Scheduler | undefined;
+  let upkeep: ReturnType<typeof startHousekeeping> | undefined;
   const abandon = async () => {
     scheduler?.stop();
+    await upkeep?.stop();
     await live?.close();
     server?.close();
     await keel.close();
@@ -138,6 +143,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
     // approvals a crash left behind (decided in the store or ended in the run, not both) take the run's outcome
     keel.approvals.reconcile().catch((e) => log(`keel: reconciling approvals failed: ${(e as Error)?.message ?? String(e)}`));
+    upkeep = startHousekeeping(keel, log);
     scheduler = new Scheduler({ keel, log });
     const caughtUp = await scheduler.start();
     if (caughtUp.length) log(`keel: started ${caughtUp.length} run${caughtUp.length === 1 ? "" : "s"} for schedules missed while stopped`);
@@ -154,8 +160,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       server,
       resumed: open.length,
       scheduler,
+      housekeeping: upkeep.first,
       close: () => (closing ??= (async () => {
         scheduler!.stop();
+        await upkeep!.stop();
         await live!.close();
         const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
         server!.closeAllConnections();
