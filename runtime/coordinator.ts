@@ -61,10 +61,13 @@ export class Coordinator {
   private readonly listeners = new Set<Listener>();
   private readonly watchers = new Map<string, Set<{ until: SettleUntil; resolve: (r: RunResult) => void }>>();
   private closed = false;
+  /** Finished runs waiting for the run index to be written before they leave the journal of open runs. */
+  private readonly closing = new Set<Promise<void>>();
+  private readonly log: (m: string) => void;
 
   constructor(opts: CoordinatorOptions) {
     this.opts = opts;
-    const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+    const log = (this.log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`)));
     this.deps = {
       store: opts.store,
       now: opts.now ?? Date.now,
@@ -191,8 +194,24 @@ export class Coordinator {
     });
   }
 
-  private onSettled(state: RunState): void {
+  /**
+   * A finished run leaves the journal of open runs only once the run index holds its final
+   * summary on disk: a crash in between makes the next start look at it again and put it in the
+   * index, so the index never shows a finished run as running.
+   */
+  private closeFinished(state: RunState): void {
     this.opts.index.put(toRunSummary(state));
+    const done: Promise<void> = this.opts.index
+      .written()
+      .then(() => this.opts.store.finish(state.id))
+      .catch((e) => this.log(`keel: run ${state.id}: the run index could not be written: ${(e as Error)?.message ?? String(e)}`))
+      .finally(() => this.closing.delete(done));
+    this.closing.add(done);
+  }
+
+  private onSettled(state: RunState): void {
+    if (isFinished(state.status)) this.closeFinished(state);
+    else this.opts.index.put(toRunSummary(state));
     if (this.live.get(state.id)?.state === state) this.live.delete(state.id);
     const set = this.watchers.get(state.id);
     if (!set) return;
@@ -293,8 +312,7 @@ export class Coordinator {
       const s = exec.state;
       if (isFinished(s.status)) {
         // the crash came after the last event but before the run was closed
-        this.opts.store.finish(runId);
-        this.opts.index.put(toRunSummary(s));
+        this.closeFinished(s);
         this.live.delete(runId);
         continue;
       }
@@ -348,6 +366,12 @@ export class Coordinator {
     this.closed = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    await this.flush();
+  }
+
+  /** Writes the run index now, and takes the runs that finished off the journal of open runs. */
+  async flush(): Promise<void> {
     await this.opts.index.flush();
+    await Promise.all(this.closing);
   }
 }

@@ -398,8 +398,7 @@ export class RunExecution {
     }
     await this.deps.store.sync(); // the run is reported finished (or waiting) only once durable
     this.publish();
-    if (isFinished(s.status)) this.deps.store.finish(s.id);
-    else this.deps.store.release(s.id);
+    this.deps.store.release(s.id); // the coordinator closes a finished run once the run index has it
     this.deps.onSettled(s);
   }
 

@@ -80,6 +80,8 @@ export interface RunIndex {
   list(query?: RunQuery): Promise<{ items: RunSummary[]; nextCursor?: string }>;
   /** Resolves when every `put` so far is written. */
   flush(): Promise<void>;
+  /** Like `flush`, but waits for the write the index makes anyway (puts are batched) instead of forcing one. */
+  written(): Promise<void>;
 }
 
 /** A flow in a listing. */

@@ -33,6 +33,8 @@ export class FileRunIndex implements RunIndex {
   /** Which shard holds each run this process has seen. */
   private readonly shardOf = new Map<string, Shard>();
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** Callers of `written()` waiting for the scheduled write. */
+  private scheduled: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | null = null;
   private writing: Promise<unknown> = Promise.resolve();
   private readonly onError: (e: unknown) => void;
 
@@ -121,9 +123,24 @@ export class FileRunIndex implements RunIndex {
     this.timer.unref?.();
   }
 
+  /** Resolves once every put made so far is written, with the next scheduled write rather than one of its own. */
+  async written(): Promise<void> {
+    await Promise.all([...this.waiting.values()].map((w) => w.done));
+    if (!this.timer) return void (await this.writing);
+    if (!this.scheduled) {
+      let resolve!: () => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      this.scheduled = { promise, resolve, reject };
+    }
+    return this.scheduled.promise;
+  }
+
   async flush(): Promise<void> {
     // let puts that wait for their hour's files land first
     await Promise.all([...this.waiting.values()].map((w) => w.done));
+    const waiters = this.scheduled; // this write covers every put they were waiting for
+    this.scheduled = null;
     // writes an earlier flush (the delayed one) started count too
     const writes: Promise<unknown>[] = [this.writing];
     for (const shard of this.shards.values()) {
@@ -133,7 +150,13 @@ export class FileRunIndex implements RunIndex {
     }
     const all = Promise.all(writes);
     this.writing = all.catch(() => undefined);
-    await all;
+    try {
+      await all;
+    } catch (e) {
+      waiters?.reject(e);
+      throw e;
+    }
+    waiters?.resolve();
   }
 
   async get(runId: string): Promise<RunSummary | undefined> {

@@ -38,6 +38,7 @@ describe("cancellation", () => {
     expect(events.at(-1)).toMatchObject({ type: "run.canceled", reason: "operator changed their mind" });
     // a canceled run is finished: a second cancel is a conflict, and resume leaves it alone
     await expect(keel.coordinator.cancel(runId)).rejects.toMatchObject({ code: "CONFLICT" });
+    await keel.coordinator.flush();
     expect(await keel.store.openRuns()).not.toContain(runId);
   });
 

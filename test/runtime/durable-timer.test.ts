@@ -92,6 +92,7 @@ describe("wait.timer across processes", () => {
     expect(result.runId).toBe(waiting.runId);
     expect(result.status).toBe("succeeded");
     expect(result.output).toEqual({ after: { client: "Bo" } });
+    await second.coordinator.flush(); // a finished run leaves the journal once the run index has it
     expect(await second.store.openRuns()).toEqual([]);
   });
 
@@ -101,6 +102,7 @@ describe("wait.timer across processes", () => {
     const k = keelOver(tmp.dir);
     const r = await k.coordinator.run(makeFlow([{ id: "t", type: "transform" }]), {});
     expect(r.status).toBe("succeeded");
+    await k.coordinator.flush(); // a finished run leaves the journal once the run index has it
     expect(await k.store.openRuns()).toEqual([]);
     expect(await k.coordinator.resumeAll()).toEqual([]);
   });
