@@ -76,7 +76,8 @@ export function linesOf(runId: string, file: string, buf: Buffer, base: number):
   let at = 0;
   while (at < buf.length) {
     const nl = buf.indexOf(NL, at);
-    const mine = buf.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
+    // a torn tail may be shorter than a run id
+    const mine = at + prefix.length <= buf.length && buf.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
     if (nl === -1) return { lines, torn: mine };
     if (mine) lines.push({ file, at: base + at, body: buf.toString("utf8", at + prefix.length, nl) });
     at = nl + 1;

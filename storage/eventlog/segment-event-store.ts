@@ -5,6 +5,7 @@
  * than a whole run of pure nodes. `open.log` is a journal of runs created and not yet finished
  * (`+id` / `-id` lines) that a restart reads to find what to resume.
  */
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { CorruptError, KeelError } from "../../runtime/errors.ts";
@@ -247,7 +248,7 @@ export class SegmentEventStore implements EventStore {
       fs.mkdirSync(hourDir, { recursive: true });
       this.commit.markDir(this.dir);
     }
-    const file = path.join(hourDir, `${this.newSegmentStamp(hourDir)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.seg`);
+    const file = path.join(hourDir, `${this.newSegmentStamp(hourDir)}-${process.pid}-${randomBytes(4).toString("hex")}.seg`);
     const fresh: OpenSegment = { file, hour, fd: fs.openSync(file, "ax"), bytes: 0, pending: "", ranges: new Map() };
     this.commit.markDir(hourDir);
     this.segments.set(hour, fresh);

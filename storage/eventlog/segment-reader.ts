@@ -12,6 +12,9 @@ import type { RunEvent } from "../../runtime/schema/events.ts";
 import { decodeRun, linesOf, scanSegment, type FoundLine, type RunRange } from "./segment-codec.ts";
 import { readIndex, writeIndex, type SegmentIndex } from "./segment-index.ts";
 
+/** `<made, base 36>-<writer pid>-<random>.seg`: names sort in the order the segments were made. */
+export const SEGMENT_NAME = /^[0-9a-z]{9}-\d+-[0-9a-z]+\.seg$/;
+
 /** Sealed segments' indexes kept in memory. */
 const CACHED_INDEXES = 256;
 
@@ -51,7 +54,7 @@ export class SegmentReader {
       throw e;
     }
     return names
-      .filter((n) => n.endsWith(".seg"))
+      .filter((n) => SEGMENT_NAME.test(n))
       .sort()
       .map((n) => path.join(hourDir, n));
   }

@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventStoreContract } from "./event-store.contract.ts";
 import { SegmentEventStore } from "../../storage/eventlog/segment-event-store.ts";
+import { SegmentReader } from "../../storage/eventlog/segment-reader.ts";
 
 /** The segment file holding a run's lines, and where each line starts and ends. */
 function linesOf(store: SegmentEventStore, runId: string): Array<{ file: string; at: number; end: number }> {
@@ -154,6 +155,22 @@ describe("SegmentEventStore's segments", () => {
       expect((await store.read(id(2))).events).toHaveLength(3); // the other run is whole
     });
     expect(fs.readFileSync(seg).equals(buf)).toBe(true);
+  });
+
+  it("reads a segment still being written, whose last line is cut shorter than a run id", async () => {
+    const store = new SegmentEventStore({ dir: path.join(root, "runs") });
+    try {
+      store.create(id(1));
+      for (let i = 1; i <= 3; i++) store.append(id(1), line(i));
+      await store.sync();
+      const [seg] = files(".seg").map((f) => path.join(hourDir(), f));
+      fs.appendFileSync(seg, "r-20260101"); // another run's line, torn after ten bytes
+      const { events, tornTail } = new SegmentReader(path.join(root, "runs")).read(id(1)); // no index yet: scanned
+      expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
+      expect(tornTail).toBe(false);
+    } finally {
+      await store.close();
+    }
   });
 
   it("ignores an index that is damaged or does not match its segment, and scans the segment instead", async () => {
