@@ -75,7 +75,7 @@ export function registerMemoryCommands(program: Command): void {
 
   memory
     .command("ingest")
-    .description("chunk, embed and store a folder of .md/.txt files; unchanged files are skipped, changed ones replaced")
+    .description("chunk, embed and store a folder of .md/.txt/.pdf files; unchanged files are skipped, changed ones replaced")
     .argument("<dir>", "folder to ingest (recursively)")
     .option("--collection <name>", "collection to store into (default: the folder's name)")
     .option("--tier <tier>", "working or long (default long)")

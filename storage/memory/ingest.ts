@@ -11,14 +11,16 @@ import path from "node:path";
 import { ValidationError } from "../../runtime/errors.ts";
 import { DEFAULT_WORKING_TTL_DAYS, type Embedder, type EmbeddingSpace, type MemoryTier, type MetadataValue } from "../../runtime/memory.ts";
 import { chunkDocument, type ChunkOptions } from "./chunk.ts";
+import { pdfText } from "./pdf-text.ts";
 import { metadataPairs, type MemoryRow } from "./rows.ts";
 import type { SpaceTable } from "./space-table.ts";
 import { literal } from "./sql.ts";
 
 /** File names ingested from a folder. */
-export const INGEST_EXTENSIONS = [".md", ".markdown", ".txt"];
-/** Larger files are skipped (and reported). */
+export const INGEST_EXTENSIONS = [".md", ".markdown", ".txt", ".pdf"];
+/** Larger files are skipped (and reported); a PDF's bytes are mostly not text, so it may be larger. */
 export const MAX_INGEST_FILE_BYTES = 5 * 1024 * 1024;
+export const MAX_INGEST_PDF_BYTES = 50 * 1024 * 1024;
 
 /** How to ingest. */
 export interface IngestOptions {
@@ -79,7 +81,7 @@ export interface IngestTarget {
   now: () => number;
 }
 
-/** Reads a folder's .md/.txt files (recursively, skipping hidden ones) and ingests them. */
+/** Reads a folder's .md/.txt/.pdf files (recursively, skipping hidden ones) and ingests them. */
 export async function ingestFolder(target: IngestTarget, dir: string, options: IngestOptions & { embedder: Embedder }): Promise<IngestReport> {
   const root = path.resolve(dir);
   let stat: fs.Stats;
@@ -94,16 +96,13 @@ export async function ingestFolder(target: IngestTarget, dir: string, options: I
   for (const file of listFiles(root)) {
     const rel = path.relative(root, file).split(path.sep).join("/");
     const size = fs.statSync(file).size;
-    if (size > MAX_INGEST_FILE_BYTES) {
-      skipped.push({ file: rel, reason: `${size} bytes is over the ${MAX_INGEST_FILE_BYTES}-byte limit` });
+    const limit = path.extname(file).toLowerCase() === ".pdf" ? MAX_INGEST_PDF_BYTES : MAX_INGEST_FILE_BYTES;
+    if (size > limit) {
+      skipped.push({ file: rel, reason: `${size} bytes is over the ${limit}-byte limit` });
       continue;
     }
-    const text = fs.readFileSync(file, "utf8");
-    if (text.includes("\u0000")) {
-      skipped.push({ file: rel, reason: "binary content" });
-      continue;
-    }
-    docs.push({ file: rel, text });
+    const text = await readDocument(file, rel, skipped);
+    if (text !== undefined) docs.push({ file: rel, text });
   }
   const collection = options.collection ?? (collectionName(path.basename(root)) || "default");
   const report = await ingestDocuments(target, docs, { ...options, collection });
@@ -234,6 +233,27 @@ async function storedChunks(table: SpaceTable, collection: string): Promise<Map<
     }
   }
   return byFile;
+}
+
+/** A file's text, or undefined when it is skipped (the reason is added to `skipped`). */
+async function readDocument(file: string, rel: string, skipped: IngestReport["skipped"]): Promise<string | undefined> {
+  if (path.extname(file).toLowerCase() === ".pdf") {
+    let text: string;
+    try {
+      text = await pdfText(fs.readFileSync(file), rel);
+    } catch (e) {
+      skipped.push({ file: rel, reason: (e as Error).message.replace(`${rel}: `, "") });
+      return undefined;
+    }
+    if (!text.trim()) skipped.push({ file: rel, reason: "no text layer (a scanned PDF needs OCR first)" });
+    return text.trim() ? text : undefined;
+  }
+  const text = fs.readFileSync(file, "utf8");
+  if (text.includes("\u0000")) {
+    skipped.push({ file: rel, reason: "binary content" });
+    return undefined;
+  }
+  return text;
 }
 
 function listFiles(root: string): string[] {

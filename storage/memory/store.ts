@@ -153,7 +153,7 @@ export class LanceMemoryStore {
     return rememberIn(table, input, vectors[0], { now: this.now(), defaultSource: options.source ?? { kind: "manual" } });
   }
 
-  /** Ingests a folder of .md/.txt files (see ingest.ts). */
+  /** Ingests a folder of .md/.txt/.pdf files (see ingest.ts). */
   async ingest(dir: string, options: IngestOptions & CallOptions = {}): Promise<IngestReport> {
     return ingestFolder(this, dir, { ...options, embedder: options.embedder ?? this.embedder });
   }
