@@ -10,6 +10,7 @@ import type { NodeRegistry } from "../runtime/registry.ts";
 import { createRegistry } from "../nodes/index.ts";
 import { SegmentEventStore } from "../storage/eventlog/segment-event-store.ts";
 import { FileFlowStore } from "../storage/docs/flow-store.ts";
+import { FlowLiveDocs } from "../storage/docs/flow-live-docs.ts";
 import { FileRunIndex } from "../storage/docs/run-index.ts";
 import { FileOutbox } from "../storage/outbox.ts";
 import { ModelHub } from "../runtime/models/hub.ts";
@@ -37,6 +38,8 @@ export interface Keel {
   store: SegmentEventStore;
   index: FileRunIndex;
   flows: FileFlowStore;
+  /** Flows being edited, as yjs documents shared by every editor that has them open (`<data>/flows-live`). */
+  liveFlows: FlowLiveDocs;
   outbox: FileOutbox;
   /** Models: settings from `<data>/settings.json`, responses cached under `<data>/models/cache`. */
   models: ModelHub;
@@ -62,6 +65,7 @@ export function openKeel(options: KeelOptions): Keel {
   const store = new SegmentEventStore({ dir: path.join(dataDir, "runs") });
   const index = new FileRunIndex(path.join(dataDir, "index", "runs"));
   const flows = new FileFlowStore(path.join(dataDir, "flows"));
+  const liveFlows = new FlowLiveDocs(path.join(dataDir, "flows-live"), (id) => flows.get(id));
   const outbox = new FileOutbox(path.join(dataDir, "outbox"));
   const modelCache = new FileResponseCache(path.join(dataDir, "models", "cache"));
   const models = new ModelHub({ settings: modelSettingsLoader(settingsFileOf(dataDir)), cache: modelCache });
@@ -99,6 +103,7 @@ export function openKeel(options: KeelOptions): Keel {
     store,
     index,
     flows,
+    liveFlows,
     outbox,
     models,
     modelCache,
@@ -112,6 +117,7 @@ export function openKeel(options: KeelOptions): Keel {
       await coordinator.close();
       await approvalStore.close();
       await memory.close();
+      await liveFlows.close();
       await store.close();
     },
   };

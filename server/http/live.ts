@@ -1,7 +1,7 @@
 /**
  * The websocket `/api/live`: after authenticating (first message `{type:"auth",token}` or the
  * subprotocol `keel.<token>`, never the URL), a client subscribes to runs or flows and receives
- * every event of those runs as it is appended.
+ * every event of those runs as it is appended; editors also share flow documents (live-flows.ts).
  */
 import type http from "node:http";
 import type { Duplex } from "node:stream";
@@ -10,6 +10,7 @@ import type { RunEvent } from "../../runtime/schema/events.ts";
 import { tokenMatches } from "./auth.ts";
 import type { ServerContext } from "./context.ts";
 import { refusal } from "./guard.ts";
+import { flowEditing, type EditingClient } from "./live-flows.ts";
 
 /** The path the websocket answers on. */
 export const LIVE_PATH = "/api/live";
@@ -35,7 +36,7 @@ export interface Live {
   close(): Promise<void>;
 }
 
-interface Client {
+interface Client extends EditingClient {
   ws: WebSocket;
   authed: boolean;
   alive: boolean;
@@ -48,7 +49,7 @@ export function attachLive(server: http.Server, ctx: ServerContext, options: Liv
   const clients = new Set<Client>();
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: 64 * 1024,
+    maxPayload: 6 * 1024 * 1024, // a flow.update of a big paste (4 MB, base64)
     handleProtocols: (protocols) => {
       for (const p of protocols) if (p.startsWith(PROTOCOL_PREFIX) && tokenMatches(p.slice(PROTOCOL_PREFIX.length), ctx.token)) return p;
       return false;
@@ -66,7 +67,16 @@ export function attachLive(server: http.Server, ctx: ServerContext, options: Liv
   server.on("upgrade", onUpgrade);
 
   const welcome = (ws: WebSocket) => {
-    const client: Client = { ws, authed: ws.protocol.startsWith(PROTOCOL_PREFIX), alive: true, runs: new Set(), flows: new Set() };
+    const client: Client = {
+      ws,
+      authed: ws.protocol.startsWith(PROTOCOL_PREFIX),
+      alive: true,
+      runs: new Set(),
+      flows: new Set(),
+      editing: new Set(),
+      send: (msg) => send(client, msg),
+      fail: (message) => fail(client, message),
+    };
     clients.add(client);
     ws.on("error", () => ws.terminate());
     ws.on("close", () => clients.delete(client));
@@ -90,8 +100,10 @@ export function attachLive(server: http.Server, ctx: ServerContext, options: Liv
     });
   };
 
+  const editing = flowEditing(ctx.keel, clients);
   const handle = (client: Client, msg: Record<string, unknown> | undefined) => {
     if (!msg) return fail(client, "messages are JSON objects with a type");
+    if (editing.handle(client, msg)) return;
     switch (msg.type) {
       case "subscribe":
       case "unsubscribe": {
@@ -169,6 +181,7 @@ export function attachLive(server: http.Server, ctx: ServerContext, options: Liv
     async close() {
       clearInterval(ping);
       offEvents();
+      editing.stop();
       server.off("upgrade", onUpgrade);
       for (const c of clients) c.ws.close(1001, "Keel is stopping");
       await new Promise<void>((resolve) => wss.close(() => resolve()));

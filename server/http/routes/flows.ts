@@ -66,12 +66,14 @@ export const flowRoutes: RouteModule = (api, ctx) => {
     }
     const flow = validFlow(ctx, doc);
     await one(flow.id, () => flows.put(flow));
+    await ctx.keel.liveFlows.saved(flow); // editors that have it open show what was saved
     res.json({ flow });
   });
 
   api.delete("/flows/:id", async (req, res) => {
     const gone = await one(req.params.id, () => flows.delete(req.params.id));
     if (!gone) throw new KeelError("NOT_FOUND", `no flow "${req.params.id}"`);
+    await ctx.keel.liveFlows.removed(req.params.id);
     res.status(204).end();
   });
 
