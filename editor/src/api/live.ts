@@ -3,7 +3,7 @@
  * with subscriptions to runs that survive a reconnect.
  */
 import { pageToken } from "./client.ts";
-import type { RunEvent } from "./types.ts";
+import type { FlowInput, RunEvent } from "./types.ts";
 
 type Listener = (event: RunEvent) => void;
 
@@ -17,12 +17,30 @@ interface Subscription {
 
 const RECONNECT_MS = [250, 500, 1000, 2000, 5000];
 
+/** What an editor of a shared flow document hears. */
+export interface FlowChannelHandlers {
+  /** The whole document (on joining, and again after a reconnect). */
+  state(update: Uint8Array): void;
+  /** Another editor's change. */
+  update(update: Uint8Array): void;
+  /** The flow was saved (by any editor). */
+  saved(flow: FlowInput): void;
+}
+
+const toBase64 = (bytes: Uint8Array) => {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+};
+const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+
 /** A live connection to Keel's run events. */
 class LiveSocket {
   private ws: WebSocket | undefined;
   private ready = false;
   private attempts = 0;
   private readonly subs = new Map<string, Subscription>();
+  private readonly flows = new Map<string, FlowChannelHandlers>();
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   /** Called after a reconnect: subscribers re-read their run to catch what they missed. */
@@ -53,6 +71,21 @@ class LiveSocket {
     };
   }
 
+  /** Joins a flow's shared document; `send` passes this editor's changes on. */
+  joinFlow(flowId: string, handlers: FlowChannelHandlers): { send: (update: Uint8Array) => void; leave: () => void } {
+    this.flows.set(flowId, handlers);
+    if (this.ready) this.send({ type: "flow.join", flowId });
+    this.connect();
+    return {
+      send: (update) => this.send({ type: "flow.update", flowId, update: toBase64(update) }),
+      leave: () => {
+        if (this.flows.get(flowId) !== handlers) return;
+        this.flows.delete(flowId);
+        if (this.ready) this.send({ type: "flow.leave", flowId });
+      },
+    };
+  }
+
   private connect(): void {
     if (this.ws || this.retryTimer) return;
     const url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/api/live`;
@@ -65,7 +98,7 @@ class LiveSocket {
   }
 
   private receive(text: string): void {
-    let msg: { type?: string; runId?: string; event?: RunEvent } | undefined;
+    let msg: { type?: string; runId?: string; event?: RunEvent; flowId?: string; update?: string; flow?: FlowInput } | undefined;
     try {
       msg = JSON.parse(text);
     } catch {
@@ -76,12 +109,18 @@ class LiveSocket {
       this.ready = true;
       this.attempts = 0;
       for (const sub of this.subs.values()) this.send({ type: "subscribe", runId: sub.runId });
+      for (const flowId of this.flows.keys()) this.send({ type: "flow.join", flowId });
       this.pingTimer = setInterval(() => this.send({ type: "ping" }), 25_000);
       if (reconnected) for (const f of this.onReconnect) f();
     } else if (msg?.type === "subscribed" && msg.runId) {
       this.subs.get(msg.runId)?.confirm();
     } else if (msg?.type === "event" && msg.runId && msg.event) {
       for (const listener of this.subs.get(msg.runId)?.listeners ?? []) listener(msg.event);
+    } else if (msg?.flowId && this.flows.has(msg.flowId)) {
+      const handlers = this.flows.get(msg.flowId)!;
+      if (msg.type === "flow.state" && msg.update) handlers.state(fromBase64(msg.update));
+      else if (msg.type === "flow.update" && msg.update) handlers.update(fromBase64(msg.update));
+      else if (msg.type === "flow.saved" && msg.flow) handlers.saved(msg.flow);
     }
   }
 
@@ -90,7 +129,7 @@ class LiveSocket {
     this.ws = undefined;
     this.ready = false;
     clearInterval(this.pingTimer);
-    if (this.subs.size === 0) return;
+    if (this.subs.size === 0 && this.flows.size === 0) return;
     const delay = RECONNECT_MS[Math.min(this.attempts, RECONNECT_MS.length - 1)];
     this.attempts++;
     this.retryTimer = setTimeout(() => {

@@ -94,7 +94,15 @@ export function docToFlow(doc: Doc, only?: ReadonlySet<string>): FlowInput {
   };
 }
 
-/** A string that changes exactly when the saved form of the document changes. */
+/** A string that changes exactly when the saved form of the document changes (the order of nodes and edges means nothing). */
 export function signatureOf(doc: Doc): string {
-  return JSON.stringify(docToFlow(doc));
+  const flow = docToFlow(doc);
+  const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return JSON.stringify({ ...metaForm(doc.meta), nodes: [...flow.nodes].sort(byId), edges: [...(flow.edges ?? [])].sort(byId) });
+}
+
+/** A flow's fields without the values the server fills in by default, so that they do not count as changes. */
+export function metaForm(meta: FlowMeta): FlowMeta {
+  const { onFailure, ...rest } = meta;
+  return onFailure === undefined || onFailure === "fail" ? rest : { ...rest, onFailure };
 }

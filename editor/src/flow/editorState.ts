@@ -4,7 +4,7 @@
  * measuring nodes are not steps at all.
  */
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange } from "@xyflow/react";
-import type { Doc, KeelEdge, KeelNode } from "./convert.ts";
+import { docToFlow, metaForm, type Doc, type KeelEdge, type KeelNode } from "./convert.ts";
 
 const HISTORY_LIMIT = 200;
 
@@ -32,7 +32,9 @@ export type EditorAction =
   | { type: "edit"; recipe: (doc: Doc) => Doc; coalesce?: string }
   | { type: "undo" }
   | { type: "redo" }
-  | { type: "saved"; signature: string };
+  | { type: "saved"; signature: string }
+  /** Another editor's change to the shared document: this one's own history is kept, rebased on it. */
+  | { type: "remote"; doc: Doc };
 
 /** The state for a freshly loaded document. */
 export function initialState(doc: Doc, savedSignature: string): EditorState {
@@ -100,7 +102,64 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
     }
     case "saved":
       return { ...state, savedSignature: action.signature };
+    case "remote": {
+      const patch = remotePatch(state.doc, action.doc);
+      if (!patch) return state;
+      const rebase = (d: Doc) => applyPatch(d, patch);
+      return { ...state, doc: rebase(state.doc), past: state.past.map(rebase), future: state.future.map(rebase), version: state.version + 1 };
+    }
   }
+}
+
+/** What another editor changed, by id: added, changed and removed nodes and edges, and the flow's fields. */
+interface RemotePatch {
+  meta?: Doc["meta"];
+  nodes: Changes<KeelNode>;
+  edges: Changes<KeelEdge>;
+}
+interface Changes<T> {
+  added: T[];
+  changed: Map<string, T>;
+  removed: Set<string>;
+}
+
+const savedNode = (n: KeelNode) => JSON.stringify(docToFlow({ meta: {} as Doc["meta"], nodes: [n], edges: [] }).nodes[0]);
+const savedEdge = (e: KeelEdge) => JSON.stringify(docToFlow({ meta: {} as Doc["meta"], nodes: [], edges: [e] }).edges?.[0]);
+
+function changes<T extends { id: string }>(local: T[], remote: T[], form: (x: T) => string): Changes<T> {
+  const mine = new Map(local.map((x) => [x.id, x]));
+  const theirs = new Set(remote.map((x) => x.id));
+  const out: Changes<T> = { added: [], changed: new Map(), removed: new Set() };
+  for (const x of remote) {
+    const m = mine.get(x.id);
+    if (!m) out.added.push(x);
+    else if (form(m) !== form(x)) out.changed.set(x.id, x);
+  }
+  for (const id of mine.keys()) if (!theirs.has(id)) out.removed.add(id);
+  return out;
+}
+
+function remotePatch(local: Doc, remote: Doc): RemotePatch | undefined {
+  const nodes = changes(local.nodes, remote.nodes, savedNode);
+  const edges = changes(local.edges, remote.edges, savedEdge);
+  const meta = JSON.stringify(metaForm(local.meta)) === JSON.stringify(metaForm(remote.meta)) ? undefined : remote.meta;
+  const none = (c: Changes<unknown>) => c.added.length === 0 && c.changed.size === 0 && c.removed.size === 0;
+  return meta || !none(nodes) || !none(edges) ? { meta, nodes, edges } : undefined;
+}
+
+/** Applies another editor's change to a document of this one (the current one or one in its history). */
+function applyPatch(d: Doc, p: RemotePatch): Doc {
+  const merge = <T extends { id: string }>(list: T[], c: Changes<T>, take: (mine: T, theirs: T) => T): T[] => {
+    const have = new Set(list.map((x) => x.id));
+    const kept = list.filter((x) => !c.removed.has(x.id)).map((x) => (c.changed.has(x.id) ? take(x, c.changed.get(x.id)!) : x));
+    return [...kept, ...c.added.filter((x) => !have.has(x.id))];
+  };
+  return {
+    meta: p.meta ?? d.meta,
+    // what is the editor's own (selection, measured size) stays; the content is theirs
+    nodes: merge(d.nodes, p.nodes, (mine, theirs) => ({ ...mine, type: theirs.type, position: theirs.position, data: theirs.data })),
+    edges: merge(d.edges, p.edges, (mine, theirs) => ({ ...theirs, selected: mine.selected })),
+  };
 }
 
 /** Replaces one node's data (a new object, so only that node re-renders). */

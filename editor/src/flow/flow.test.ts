@@ -144,3 +144,25 @@ describe("problem wording", () => {
     expect(map.byNode.g[0].short).toBe("is required");
   });
 });
+
+describe("another editor's changes (the shared document)", () => {
+  test("land in the document, and this editor's undo takes back only its own edits", () => {
+    let s = initialState(flowToDoc(flow, types), signatureOf(flowToDoc(flow, types)));
+    s = editorReducer(s, { type: "edit", recipe: setNodeField("then", ["name"], "Mine") });
+    // meanwhile the other editor renamed the flow and added a node
+    const theirs = flowToDoc({ ...docToFlow(s.doc), name: "Theirs", nodes: [...docToFlow(s.doc).nodes, { id: "extra", type: "transform", position: { x: 0, y: 300 }, params: {} }] }, types);
+    s = editorReducer(s, { type: "remote", doc: theirs });
+    expect(s.doc.meta.name).toBe("Theirs");
+    expect(s.doc.nodes.map((n) => n.id)).toEqual(["start", "check", "then", "extra"]);
+    s = editorReducer(s, { type: "undo" });
+    expect(s.doc.nodes.find((n) => n.id === "then")!.data.name).toBeUndefined(); // mine is undone
+    expect(s.doc.meta.name).toBe("Theirs"); // theirs stays
+    expect(s.doc.nodes.map((n) => n.id)).toContain("extra");
+  });
+
+  test("a document that says what this one says (server defaults aside) changes nothing", () => {
+    const s = initialState(flowToDoc(flow, types), signatureOf(flowToDoc(flow, types)));
+    const same = flowToDoc({ ...flow, onFailure: "fail", nodes: flow.nodes.map((n) => ({ onError: "fail", ...n })) }, types);
+    expect(editorReducer(s, { type: "remote", doc: same })).toBe(s);
+  });
+});

@@ -12,6 +12,7 @@ import { editorReducer, initialState } from "../flow/editorState.ts";
 import { mapIssues, NO_ISSUES, type IssueMap } from "../flow/issues.ts";
 import { addNode, rename, setMeta, setNodeField } from "../flow/operations.ts";
 import { useEditorKeys } from "../flow/useEditorKeys.ts";
+import { useFlowSync } from "../flow/useFlowSync.ts";
 import { useValidation } from "../flow/useValidation.ts";
 import { FlowSettings } from "../inspector/FlowSettings.tsx";
 import { NodeInspector } from "../inspector/Inspector.tsx";
@@ -67,6 +68,7 @@ export function FlowEditor({ flow: initial, isNew: startsNew, catalog }: FlowEdi
   );
 
   useValidation(signature, () => docToFlow(docRef.current), shared.issues);
+  useFlowSync({ flowId, enabled: !isNew, version: state.version, docRef, types: catalog.byName, dispatch });
 
   // unsaved changes: ask before leaving the page or the tab
   useEffect(() => {
@@ -86,7 +88,7 @@ export function FlowEditor({ flow: initial, isNew: startsNew, catalog }: FlowEdi
 
   const save = useCallback(async (): Promise<boolean> => {
     const flow = docToFlow(docRef.current);
-    const sent = JSON.stringify(flow);
+    const sent = signatureOf(docRef.current);
     try {
       // check first: a refused save would be an HTTP 400 in the browser's console
       const check = await api<{ ok: boolean; issues?: FlowIssue[] }>("POST", "flows/validate", flow);
