@@ -39,7 +39,10 @@ export function useFlowSync(options: {
     const channel = live.joinFlow(flowId, {
       state: (update) => {
         incoming(update);
-        writeFlow(doc, docToFlow(docRef.current), LOCAL); // edits made before the document arrived
+        // what the server lacks: edits made while the socket was down (after a reconnect) ...
+        const missing = Y.encodeStateAsUpdate(doc, Y.encodeStateVectorFromUpdate(update));
+        if (Y.parseUpdateMeta(missing).to.size > 0) channel.send(missing);
+        writeFlow(doc, docToFlow(docRef.current), LOCAL); // ... and before the document first arrived
       },
       update: incoming,
       saved: (flow) => dispatch({ type: "saved", signature: signatureOf(flowToDoc(flow, types)) }),
