@@ -7,11 +7,10 @@
 import { CorruptError } from "../../runtime/errors.ts";
 import { isRunId } from "../../runtime/ids.ts";
 import type { RunEvent } from "../../runtime/schema/events.ts";
-import { chainHash, encodeLine } from "./line-codec.ts";
+import { chainHash, encodeLine, HASH_LEN } from "./line-codec.ts";
 
 /** Length of a run id (`r-20261124-133501-3f9c2a1b00`, 28 characters): every line starts with one and a space. */
 export const RUN_ID_LEN = 28;
-const HASH_LEN = 32;
 const NL = 10;
 
 /** Encodes one event of a run as a segment line; returns the line and its hash. */
