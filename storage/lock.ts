@@ -63,7 +63,8 @@ function readOwner(file: string): LockOwner | undefined {
   }
 }
 
-function alive(pid: number): boolean {
+/** True while a process with this pid runs (one we may not signal counts as running). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

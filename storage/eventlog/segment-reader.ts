@@ -10,6 +10,7 @@ import { CorruptError, KeelError } from "../../runtime/errors.ts";
 import { isRunId, runIdHour } from "../../runtime/ids.ts";
 import type { RunEvent } from "../../runtime/schema/events.ts";
 import { decodeRun, linesOf, scanSegment, type FoundLine, type RunRange } from "./segment-codec.ts";
+import { alive } from "../lock.ts";
 import { readIndex, writeIndex, type SegmentIndex } from "./segment-index.ts";
 
 /** `<made, base 36>-<writer pid>-<random>.seg`: names sort in the order the segments were made. */
@@ -183,12 +184,7 @@ function writerIsGone(file: string): boolean {
   const pid = Number(path.basename(file).split("-")[1]);
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return false; // another store in this process may still be writing it
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "ESRCH";
-  }
+  return !alive(pid);
 }
 
 /** Every run in a runs folder, decoded and verified (tools and tests). */
