@@ -4,7 +4,7 @@
  * `meta` (the flow's fields but nodes and edges), map `nodes` (node id → node JSON) and map
  * `edges` (edge id → edge JSON): concurrent edits of different nodes both land; the same node
  * edited twice at once keeps one of the two versions. The document is the draft, saved under
- * `<dir>/<hash of the flow id>.ydoc` (temp file, fsync, rename) a moment after each change;
+ * `<dir>/<hash of the flow id>.ydoc` (writeAtomic: temp file, fsync, rename) a moment after each change;
  * saving the flow (PUT) stays what makes it the flow that runs.
  */
 import { createHash } from "node:crypto";
@@ -12,6 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import * as Y from "yjs";
 import { ValidationError } from "../../runtime/errors.ts";
+import { writeAtomic } from "./durable-json-file.ts";
 import type { FlowInput } from "../../runtime/schema/flow.ts";
 
 const PERSIST_DELAY_MS = 200;
@@ -24,6 +25,8 @@ type SavedListener = (flow: FlowInput) => void;
 interface Open {
   doc: Y.Doc;
   timer: ReturnType<typeof setTimeout> | null;
+  /** The draft's writes, one after another (two at once could land in the wrong order). */
+  writing: Promise<void>;
 }
 
 export class FlowLiveDocs {
@@ -32,11 +35,13 @@ export class FlowLiveDocs {
   private readonly listeners = new Set<Listener>();
   private readonly savedListeners = new Set<SavedListener>();
   private readonly load: (flowId: string) => Promise<FlowInput | undefined>;
+  private readonly onError: (e: unknown) => void;
 
   /** @param load reads the saved flow, which seeds a document the first time it is opened */
-  constructor(dir: string, load: (flowId: string) => Promise<FlowInput | undefined>) {
+  constructor(dir: string, load: (flowId: string) => Promise<FlowInput | undefined>, options: { onError?: (e: unknown) => void } = {}) {
     this.dir = dir;
     this.load = load;
+    this.onError = options.onError ?? ((e) => process.stderr.write(`keel: flow drafts: ${(e as Error).message}\n`));
   }
 
   /** Hears every change to every open document, with the origin it was applied with. */
@@ -82,6 +87,7 @@ export class FlowLiveDocs {
     this.open.delete(flowId);
     const o = await opening?.catch(() => undefined);
     if (o?.timer) clearTimeout(o.timer);
+    await o?.writing; // a write in flight would bring the file back
     o?.doc.destroy();
     fs.rmSync(this.fileOf(flowId), { force: true });
   }
@@ -90,11 +96,13 @@ export class FlowLiveDocs {
   async close(): Promise<void> {
     for (const [flowId, opening] of this.open) {
       const o = await opening.catch(() => undefined);
-      if (o?.timer) {
+      if (!o) continue;
+      if (o.timer) {
         clearTimeout(o.timer);
         o.timer = null;
-        this.persist(flowId, o.doc);
+        this.persist(flowId, o);
       }
+      await o.writing;
     }
   }
 
@@ -132,29 +140,20 @@ export class FlowLiveDocs {
       }
     }
     if (doc.getMap("nodes").size === 0 && doc.getMap("meta").size === 0) writeFlow(doc, saved, SERVER_ORIGIN);
-    const o: Open = { doc, timer: null };
+    const o: Open = { doc, timer: null, writing: Promise.resolve() };
     doc.on("update", (update: Uint8Array, origin: unknown) => {
       for (const l of this.listeners) l(flowId, update, origin);
       o.timer ??= setTimeout(() => {
         o.timer = null;
-        this.persist(flowId, doc);
+        this.persist(flowId, o);
       }, PERSIST_DELAY_MS);
     });
     return o;
   }
 
-  private persist(flowId: string, doc: Y.Doc): void {
-    const file = this.fileOf(flowId);
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, "w", 0o600);
-    try {
-      fs.writeSync(fd, Y.encodeStateAsUpdate(doc));
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
+  /** Queues a write of the draft as it is then; a failed write is reported, never thrown from a timer. */
+  private persist(flowId: string, o: Open): void {
+    o.writing = o.writing.then(() => writeAtomic(this.fileOf(flowId), Y.encodeStateAsUpdate(o.doc))).catch(this.onError);
   }
 }
 
