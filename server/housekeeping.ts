@@ -3,7 +3,6 @@
  * leaves them out; this gives the space back), and model answers older than the cache's
  * `ttlDays` leave the response cache. Once at start, then every six hours.
  */
-import type { FileResponseCache } from "../storage/models/response-cache.ts";
 import type { Keel } from "./keel.ts";
 
 const EVERY_MS = 6 * 60 * 60 * 1000;
@@ -16,7 +15,7 @@ export interface Housekept {
 }
 
 /** One round of upkeep; a part that fails is logged and the other still runs. */
-export async function housekeep(keel: Pick<Keel, "memory" | "models">, cache: FileResponseCache, log: (line: string) => void): Promise<Housekept> {
+export async function housekeep(keel: Pick<Keel, "memory" | "models" | "modelCache">, log: (line: string) => void): Promise<Housekept> {
   const done: Housekept = { memories: 0, cachedAnswers: 0 };
   try {
     done.memories = await keel.memory.purgeExpired();
@@ -24,7 +23,7 @@ export async function housekeep(keel: Pick<Keel, "memory" | "models">, cache: Fi
     log(`keel: housekeeping: expired memories: ${(e as Error).message}`);
   }
   try {
-    done.cachedAnswers = await cache.prune(Date.now() - keel.models.settings().cache.ttlDays * DAY_MS);
+    done.cachedAnswers = await keel.modelCache.prune(Date.now() - keel.models.settings().cache.ttlDays * DAY_MS);
   } catch (e) {
     log(`keel: housekeeping: model cache: ${(e as Error).message}`);
   }
@@ -37,7 +36,7 @@ export async function housekeep(keel: Pick<Keel, "memory" | "models">, cache: Fi
 /** Runs upkeep now and then every six hours until stopped; `first` settles after the first round. */
 export function startHousekeeping(keel: Keel, log: (line: string) => void, everyMs = EVERY_MS): { first: Promise<Housekept>; stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
-  const round = () => (running = housekeep(keel, keel.modelCache, log));
+  const round = () => (running = housekeep(keel, log));
   const first = round() as Promise<Housekept>;
   const timer = setInterval(round, everyMs);
   timer.unref();

@@ -38,14 +38,14 @@ describe("housekeeping", () => {
     const keel = openKeel({ dataDir: dir });
     cleanups.push(() => keel.close());
     const lines: string[] = [];
-    expect(await housekeep(keel, keel.modelCache, (l) => lines.push(l))).toEqual({ memories: 1, cachedAnswers: 1 });
+    expect(await housekeep(keel, (l) => lines.push(l))).toEqual({ memories: 1, cachedAnswers: 1 });
     expect(lines).toEqual(["keel: housekeeping: removed 1 expired memory and 1 expired cached model answer"]);
     expect(await keel.modelCache.get(KEY_OLD)).toBeUndefined();
     expect(await keel.modelCache.get(KEY_NEW)).toMatchObject({ text: "cached" });
     const stats = await keel.memory.stats();
     expect(stats.tables.reduce((n, t) => n + t.rows, 0)).toBe(1);
     // a second round finds nothing and says nothing
-    expect(await housekeep(keel, keel.modelCache, (l) => lines.push(l))).toEqual({ memories: 0, cachedAnswers: 0 });
+    expect(await housekeep(keel, (l) => lines.push(l))).toEqual({ memories: 0, cachedAnswers: 0 });
     expect(lines).toHaveLength(1);
   });
 
