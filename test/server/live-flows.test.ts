@@ -65,12 +65,19 @@ describe("editing a flow from two places", () => {
   }
   const api = (server: RunningServer, method: string, path: string, body?: unknown) =>
     fetch(new URL(`api/${path}`, server.url), { method, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-
-  test("both editors' changes reach each other, converge, and the draft outlives a restart", async () => {
+  /** A server over a fresh data folder holding FLOW, saved. */
+  async function serverWithFlow() {
     const data = tempDir("keel-live-flows-");
     cleanups.push(data.cleanup);
-    let server = await start(data.dir);
+    const server = await start(data.dir);
     expect((await api(server, "POST", "flows", FLOW)).status).toBe(201);
+    return { data, server };
+  }
+
+  test("both editors' changes reach each other, converge, and the draft outlives a restart", async () => {
+    const started = await serverWithFlow();
+    const { data } = started;
+    let { server } = started;
     const a = await editor(server);
     const b = await editor(server);
     expect(readFlow(a.doc).nodes.map((n) => n.id)).toEqual(["greet", "start"]);
@@ -97,10 +104,7 @@ describe("editing a flow from two places", () => {
   });
 
   test("a save reaches every editor; a malformed update or an unknown flow changes nothing", async () => {
-    const data = tempDir("keel-live-flows-");
-    cleanups.push(data.cleanup);
-    const server = await start(data.dir);
-    expect((await api(server, "POST", "flows", FLOW)).status).toBe(201);
+    const { server } = await serverWithFlow();
     const a = await editor(server);
     const saved = { ...FLOW, name: "Greeter v2" };
     expect((await api(server, "PUT", "flows/greeter", saved)).status).toBe(200);
