@@ -3,6 +3,9 @@
  * `<runId> <hash> <json>\n`. The hash chain is per run (line-codec.ts), starting from the run
  * id, so a line cannot move to another run or be dropped from the middle unnoticed; the run id
  * in front lets a reader pick a run's lines out of a segment without parsing the others.
+ * Zeros after the last line are space the writer kept ready: no line holds a zero byte (JSON
+ * escapes it), so a line cut short by a crash ends without its newline, and zeros amid lines
+ * (a write the disk lost) fail the checksum of the line they fall in.
  */
 import { CorruptError } from "../../runtime/errors.ts";
 import { isRunId } from "../../runtime/ids.ts";

@@ -2,7 +2,8 @@
  * The run event log on the local file system. Runs share append-only segment files, one open
  * per hour folder (`<dir>/<YYYYMMDD-HH>/<made>-<pid>-<rand>.seg`, the hour of the run's id),
  * so starting a run creates no file: on the disks Keel runs on, creating a file costs more
- * than a whole run of pure nodes. `open.log` is a journal of runs created and not yet finished
+ * than a whole run of pure nodes. Lines are written into zero-filled space kept ahead of them
+ * (READY_STEP), so a flush does not have to record a new file size. `open.log` is a journal of runs created and not yet finished
  * (`+id` / `-id` lines) that a restart reads to find what to resume.
  */
 import { randomBytes } from "node:crypto";
@@ -21,6 +22,12 @@ import { SegmentReader } from "./segment-reader.ts";
 const SEGMENT_MAX = 8 * 1024 * 1024;
 /** Hour folders with an open segment at once (runs that wake up later write into their own hour). */
 const OPEN_SEGMENTS = 8;
+/**
+ * A segment is zero-filled this far ahead of its writes. An fdatasync after writing into space
+ * that already exists has only data to flush; after an append it must also journal the file's
+ * new size, which here made each flush before an action's call about a third slower.
+ */
+const READY_STEP = 1024 * 1024;
 
 interface OpenSegment {
   file: string;
@@ -28,6 +35,10 @@ interface OpenSegment {
   fd: number;
   /** Bytes written plus bytes pending. */
   bytes: number;
+  /** Bytes written: where the next write goes. */
+  written: number;
+  /** Length of the file: zero-filled space ahead of the writes (see READY_STEP). */
+  ready: number;
   /** Lines appended and not yet written, in order. */
   pending: string;
   ranges: Map<string, RunRange>;
@@ -120,7 +131,9 @@ export class SegmentEventStore implements EventStore {
     this.unwritten.delete(seg);
     if (!text) return;
     try {
-      writeAll(seg.fd, text);
+      if (seg.bytes > seg.ready) this.makeReady(seg, seg.bytes);
+      writeAll(seg.fd, text, seg.written);
+      seg.written = seg.bytes;
     } catch (e) {
       // a part of the text may have landed: nothing more goes into this segment, after a torn line
       this.segments.delete(seg.hour);
@@ -249,7 +262,7 @@ export class SegmentEventStore implements EventStore {
       this.commit.markDir(this.dir);
     }
     const file = path.join(hourDir, `${this.newSegmentStamp(hourDir)}-${process.pid}-${randomBytes(4).toString("hex")}.seg`);
-    const fresh: OpenSegment = { file, hour, fd: fs.openSync(file, "ax"), bytes: 0, pending: "", ranges: new Map() };
+    const fresh: OpenSegment = { file, hour, fd: fs.openSync(file, "wx"), bytes: 0, written: 0, ready: 0, pending: "", ranges: new Map() };
     this.commit.markDir(hourDir);
     this.segments.set(hour, fresh);
     this.segmentByFile.set(file, fresh);
@@ -264,10 +277,23 @@ export class SegmentEventStore implements EventStore {
     return stamp.toString(36).padStart(9, "0");
   }
 
+  /**
+   * Zero-fills the segment past `end`, a step ahead (not past where it will be sealed). A
+   * reader takes zeros after the last line for space not yet written (no line holds a zero
+   * byte: JSON escapes it); the next flush makes the new space durable with the lines.
+   */
+  private makeReady(seg: OpenSegment, end: number): void {
+    const target = Math.max(end, Math.min(seg.ready + READY_STEP, this.segmentMax));
+    const zeros = Buffer.alloc(Math.min(target - seg.ready, READY_STEP));
+    while (seg.ready < target) seg.ready += fs.writeSync(seg.fd, zeros, 0, Math.min(zeros.length, target - seg.ready), seg.ready);
+    this.commit.markFile(seg.fd);
+  }
+
   /** Closes a segment for good: its lines made durable, its index written beside it. */
   private seal(seg: OpenSegment, { synced }: { synced: boolean }): void {
     this.write(seg);
     if (!synced) fs.fdatasyncSync(seg.fd);
+    fs.ftruncateSync(seg.fd, seg.written); // the space kept ready is given back (a crash may leave it: readers skip it)
     this.commit.close(seg.fd);
     this.segments.delete(seg.hour);
     this.segmentByFile.delete(seg.file);
@@ -299,9 +325,9 @@ export class SegmentEventStore implements EventStore {
 }
 
 /** write(2) until all of it is written (a short write happens on a full disk). */
-function writeAll(fd: number, text: string): void {
-  const n = fs.writeSync(fd, text);
+function writeAll(fd: number, text: string, position: number | null = null): void {
+  const n = fs.writeSync(fd, text, position);
   if (n === text.length) return; // every character one byte: all of it went out
   const buf = Buffer.from(text);
-  for (let at = n; at < buf.length; ) at += fs.writeSync(fd, buf, at);
+  for (let at = n; at < buf.length; ) at += fs.writeSync(fd, buf, at, buf.length - at, position === null ? null : position + at);
 }

@@ -11,14 +11,36 @@ function linesOf(store: SegmentEventStore, runId: string): Array<{ file: string;
   return store.locate(runId).lines.map((l) => ({ file: l.file, at: l.at, end: l.at + runId.length + 1 + Buffer.byteLength(l.body) + 1 }));
 }
 
+/** A pid no process has: what a killed writer's pid in a segment's name looks like. */
+function deadPid(): number {
+  for (let pid = 4_000_000; ; pid--) {
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") return pid;
+    }
+  }
+}
+
+/** Where a segment's data ends: after its last byte that is not zero (the rest is space kept ready for writes). */
+function dataEnd(file: string): number {
+  const buf = fs.readFileSync(file);
+  let end = buf.length;
+  while (end > 0 && buf[end - 1] === 0) end--;
+  return end;
+}
+
 eventStoreContract("SegmentEventStore", async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "keel-events-"));
   const dir = path.join(root, "runs");
   let store = new SegmentEventStore({ dir });
+  let crashed = false;
   const harness = {
     store,
     async restart() {
-      await store.close();
+      // after a tear the old store is dropped as a killed process leaves it: its segments unsealed
+      if (!crashed) await store.close();
+      crashed = false;
       store = new SegmentEventStore({ dir });
       harness.store = store;
       return store;
@@ -32,12 +54,17 @@ eventStoreContract("SegmentEventStore", async () => {
     },
     async tear(runId: string) {
       const last = linesOf(store, runId).at(-1)!;
-      expect(fs.statSync(last.file).size).toBe(last.end); // a crash can only tear a segment's last line
-      fs.truncateSync(last.file, last.end - 7); // the last line loses its end and its newline
+      expect(dataEnd(last.file)).toBe(last.end); // a crash can only tear a segment's last line
+      // the last line loses its end and its newline: the segment's zero-filled space shows through
+      const fd = fs.openSync(last.file, "r+");
+      fs.writeSync(fd, Buffer.alloc(7), 0, 7, last.end - 7);
+      fs.closeSync(fd);
+      crashed = true;
     },
     async snapshot(runId: string) {
       const files = [...new Set(linesOf(store, runId).map((l) => l.file))];
-      return files.map((f) => fs.readFileSync(f).toString("base64")).join("\n");
+      // the space a segment keeps ready for writes is not stored data: sealing gives it back
+      return files.map((f) => fs.readFileSync(f).subarray(0, dataEnd(f)).toString("base64")).join("\n");
     },
     async dispose() {
       await store.close();
@@ -164,13 +191,72 @@ describe("SegmentEventStore's segments", () => {
       for (let i = 1; i <= 3; i++) store.append(id(1), line(i));
       await store.sync();
       const [seg] = files(".seg").map((f) => path.join(hourDir(), f));
-      fs.appendFileSync(seg, "r-20260101"); // another run's line, torn after ten bytes
+      const fd = fs.openSync(seg, "r+");
+      fs.writeSync(fd, "r-20260101", dataEnd(seg)); // another run's line, torn after ten bytes
+      fs.closeSync(fd);
       const { events, tornTail } = new SegmentReader(path.join(root, "runs")).read(id(1)); // no index yet: scanned
       expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
       expect(tornTail).toBe(false);
     } finally {
       await store.close();
     }
+  });
+
+  it("keeps zero-filled space ahead of its writes (an fdatasync then has no file size to record), and gives it back when sealed", async () => {
+    const store = new SegmentEventStore({ dir: path.join(root, "runs") });
+    store.create(id(1));
+    for (let i = 1; i <= 3; i++) store.append(id(1), line(i));
+    await store.sync();
+    const [seg] = files(".seg").map((f) => path.join(hourDir(), f));
+    const end = dataEnd(seg);
+    expect(fs.statSync(seg).size).toBeGreaterThanOrEqual(end + 64 * 1024);
+    await store.close();
+    expect(fs.statSync(seg).size).toBe(end);
+    expect(fs.readFileSync(`${seg}.idx`, "utf8")).toContain(`keel-segment-index 1 ${end}\n`);
+  });
+
+  it("reads the segment a killed writer left, with its zero-filled tail, and indexes it once", async () => {
+    const killed = new SegmentEventStore({ dir: path.join(root, "runs") });
+    for (const r of [1, 2]) killed.create(id(r));
+    for (let i = 1; i <= 3; i++) for (const r of [1, 2]) killed.append(id(r), line(i));
+    await killed.sync(); // then "killed": never closed, its segment never sealed
+    const [seg] = files(".seg").map((f) => path.join(hourDir(), f));
+    const dead = path.join(hourDir(), path.basename(seg).replace(`-${process.pid}-`, `-${deadPid()}-`));
+    fs.copyFileSync(seg, dead);
+    fs.rmSync(seg);
+    expect(fs.statSync(dead).size).toBeGreaterThan(dataEnd(dead));
+    await withStore(async (store) => {
+      for (const r of [1, 2]) expect((await store.read(id(r))).events.map((e) => e.seq)).toEqual([1, 2, 3]);
+      expect(await store.openRuns()).toEqual([id(1), id(2)]);
+    });
+    expect(fs.readFileSync(`${dead}.idx`, "utf8")).toContain(`keel-segment-index 1 ${fs.statSync(dead).size}\n`);
+  });
+
+  it("reports a hole of zeros amid a segment's lines (a write the disk lost) as corruption of the runs it cut, with their line numbers", async () => {
+    const killed = new SegmentEventStore({ dir: path.join(root, "runs") });
+    for (const r of [1, 2]) killed.create(id(r));
+    for (let i = 1; i <= 3; i++) for (const r of [1, 2]) killed.append(id(r), line(i));
+    killed.create(id(3));
+    for (let i = 1; i <= 2; i++) killed.append(id(3), line(i));
+    await killed.sync();
+    const lines1 = killed.locate(id(1)).lines;
+    const lines2 = killed.locate(id(2)).lines;
+    const seg = lines1[0].file;
+    // zeros from the middle of run 1's second line (line 3 of the segment) into run 2's second line
+    const from = lines1[1].at + 40;
+    const to = lines2[1].at + 40;
+    const fd = fs.openSync(seg, "r+");
+    fs.writeSync(fd, Buffer.alloc(to - from), 0, to - from, from);
+    fs.closeSync(fd);
+    const before = fs.readFileSync(seg);
+    await withStore(async (store) => {
+      const one = await codeOf(store.read(id(1)));
+      expect(one.code).toBe("CORRUPT");
+      expect(one.message).toContain(`line 3 of ${seg}`);
+      expect((await codeOf(store.read(id(2)))).code).toBe("CORRUPT");
+      expect((await store.read(id(3))).events.map((e) => e.seq)).toEqual([1, 2]); // untouched by the hole
+    });
+    expect(fs.readFileSync(seg).equals(before)).toBe(true);
   });
 
   it("ignores an index that is damaged or does not match its segment, and scans the segment instead", async () => {
