@@ -349,8 +349,11 @@ export class RunExecution {
     const run = { id: this.state.id, flowId: this.state.flow.id, startedAt: this.state.startedAt, input: this.state.input };
     const log = (message: string, data?: unknown) =>
       this.emitNow({ type: "node.log", node: id, message: String(message), ...(data === undefined ? {} : { data: normalizeOutput(data, p.label) }) });
-    let doors = noDoors;
-    if (p.def.kind !== "pure" && this.deps.doors) {
+    // doors are opened when the node first reaches for one: most calls use none, or one
+    let opened: Doors | undefined;
+    const doors = (): Doors => {
+      if (opened) return opened;
+      if (p.def.kind === "pure" || !this.deps.doors) return (opened = noDoors);
       const scope: NodeScope = {
         runId: this.state.id,
         flowId: this.state.flow.id,
@@ -362,13 +365,21 @@ export class RunExecution {
         budget: this.state.flow.budget,
         spent: () => spendOf(this.state.usage),
       };
-      doors = { ...noDoors, ...this.deps.doors(scope) };
-    }
+      return (opened = { ...noDoors, ...this.deps.doors(scope) });
+    };
     return {
-      outbox: doors.outbox,
-      credentials: doors.credentials,
-      models: doors.models,
-      memory: doors.memory,
+      get outbox() {
+        return doors().outbox;
+      },
+      get credentials() {
+        return doors().credentials;
+      },
+      get models() {
+        return doors().models;
+      },
+      get memory() {
+        return doors().memory;
+      },
       params,
       input: this.inputOf(id),
       run,
