@@ -71,6 +71,8 @@ export class SegmentEventStore implements EventStore {
   private journalFd: number | null = null;
   /** Journal lines not yet written: they go out with the next segment write, sync or close. */
   private journalPending = "";
+  /** A `+id` is among them. */
+  private journalOpens = false;
   private readonly unwritten = new Set<OpenSegment>();
   private moving = 0;
   private appends = 0;
@@ -233,11 +235,13 @@ export class SegmentEventStore implements EventStore {
 
   /**
    * Notes a journal line. It is written with the next segment write (so a run's `+id` is in
-   * the journal before any of its events is in a segment), or by `sync` or `close`. A `-id`
-   * that a kill loses only makes the next resume look at a finished run and close it again.
+   * the journal before any of its events is in a segment), or by `sync` or `close`. A `+id`
+   * is flushed with the run's first events; a `-id` is not flushed for its own sake: one that
+   * a kill or power cut loses only makes the next resume look at a finished run and close it again.
    */
   private journal(line: string): void {
     this.journalPending += line;
+    if (line[0] === "+") this.journalOpens = true;
   }
 
   private writeJournal(): void {
@@ -246,7 +250,8 @@ export class SegmentEventStore implements EventStore {
     const text = this.journalPending;
     this.journalPending = "";
     writeAll(this.journalFd, text);
-    this.commit.markFile(this.journalFd);
+    if (this.journalOpens) this.commit.markFile(this.journalFd);
+    this.journalOpens = false;
     this.writes++;
   }
 

@@ -202,6 +202,25 @@ describe("SegmentEventStore's segments", () => {
     }
   });
 
+  it("flushes the journal with a run's first events, but not for a finished run's `-id` alone", async () => {
+    await withStore(async (store) => {
+      store.create(id(1));
+      store.append(id(1), line(1));
+      await store.sync(); // the first also flushes the folders of the new segment
+      store.create(id(2));
+      store.append(id(2), line(1));
+      let before = store.stats().syncs;
+      await store.sync();
+      expect(store.stats().syncs - before).toBe(2); // the segment and the journal's `+id`
+      store.finish(id(1));
+      store.append(id(2), line(2));
+      before = store.stats().syncs;
+      await store.sync();
+      expect(store.stats().syncs - before).toBe(1); // the segment only
+      expect(fs.readFileSync(path.join(root, "runs", "open.log"), "utf8")).toContain(`-${id(1)}\n`); // written all the same
+    });
+  });
+
   it("keeps zero-filled space ahead of its writes (an fdatasync then has no file size to record), and gives it back when sealed", async () => {
     const store = new SegmentEventStore({ dir: path.join(root, "runs") });
     store.create(id(1));
