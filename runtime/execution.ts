@@ -2,7 +2,7 @@
  * One run in motion: schedules its ready nodes, runs each under its policy, and records every
  * step as an event before acting on it. Owned by the Coordinator; never shared between runs.
  */
-import { missingDoor, type Doors, type NodeScope } from "./doors.ts";
+import { missingDoor, type Doors } from "./doors.ts";
 import { KeelError, toKeelError, type SerializedError } from "./errors.ts";
 import { evaluate, type ExpressionScope } from "./expressions.ts";
 import { isSuspended, type NodeContext, type WakeValue } from "./node.ts";
@@ -349,25 +349,48 @@ export class RunExecution {
     const run = { id: this.state.id, flowId: this.state.flow.id, startedAt: this.state.startedAt, input: this.state.input };
     const log = (message: string, data?: unknown) =>
       this.emitNow({ type: "node.log", node: id, message: String(message), ...(data === undefined ? {} : { data: normalizeOutput(data, p.label) }) });
-    // doors are opened when the node first reaches for one: most calls use none, or one
-    let opened: Doors | undefined;
-    const doors = (): Doors => {
-      if (opened) return opened;
-      if (p.def.kind === "pure" || !this.deps.doors) return (opened = noDoors);
-      const scope: NodeScope = {
-        runId: this.state.id,
-        flowId: this.state.flow.id,
-        nodeId: id,
-        attempt,
-        signal,
-        trace: (kind, data) => this.emitNow({ type: "node.trace", node: id, kind, data }),
-        registerSecret: (name, value) => this.deps.registerSecret?.(this.state.id, name, value),
-        budget: this.state.flow.budget,
-        spent: () => spendOf(this.state.usage),
-      };
-      return (opened = { ...noDoors, ...this.deps.doors(scope) });
+    const ctx: NodeContext = {
+      outbox: noDoors.outbox,
+      credentials: noDoors.credentials,
+      models: noDoors.models,
+      memory: noDoors.memory,
+      params,
+      input: this.inputOf(id),
+      run,
+      nodeId: id,
+      attempt,
+      idempotencyKey: key,
+      signal,
+      log,
+      wake,
     };
+    return p.def.kind === "pure" || !this.deps.doors ? ctx : this.withDoors(ctx, p.node.id, attempt, signal);
+  }
+
+  /**
+   * The context of a node that may reach outside Keel, with its doors opened when it first
+   * reaches for one (most calls use none, or one). Kept apart so pure nodes build none of it.
+   */
+  private withDoors(ctx: NodeContext, id: string, attempt: number, signal: AbortSignal): NodeContext {
+    const open = this.deps.doors!;
+    let opened: Doors | undefined;
+    const doors = (): Doors =>
+      (opened ??= {
+        ...noDoors,
+        ...open({
+          runId: this.state.id,
+          flowId: this.state.flow.id,
+          nodeId: id,
+          attempt,
+          signal,
+          trace: (kind, data) => this.emitNow({ type: "node.trace", node: id, kind, data }),
+          registerSecret: (name, value) => this.deps.registerSecret?.(this.state.id, name, value),
+          budget: this.state.flow.budget,
+          spent: () => spendOf(this.state.usage),
+        }),
+      });
     return {
+      ...ctx,
       get outbox() {
         return doors().outbox;
       },
@@ -380,15 +403,6 @@ export class RunExecution {
       get memory() {
         return doors().memory;
       },
-      params,
-      input: this.inputOf(id),
-      run,
-      nodeId: id,
-      attempt,
-      idempotencyKey: key,
-      signal,
-      log,
-      wake,
     };
   }
 
