@@ -3,8 +3,14 @@
  * per hour folder (`<dir>/<YYYYMMDD-HH>/<made>-<pid>-<rand>.seg`, the hour of the run's id),
  * so starting a run creates no file: on the disks Keel runs on, creating a file costs more
  * than a whole run of pure nodes. Lines are written into zero-filled space kept ahead of them
- * (READY_STEP), so a flush does not have to record a new file size. `open.log` is a journal of runs created and not yet finished
- * (`+id` / `-id` lines) that a restart reads to find what to resume.
+ * (READY_STEP), so a flush does not have to record a new file size.
+ *
+ * `open.log` is the journal a restart reads to find what to resume: runs created and finished
+ * (`+id`, `-id`), and segments opened and sealed (`@<hour>/<name>`, `#<hour>/<name>`). Only
+ * the `@` of a new segment is flushed with the segment's first lines, and the journal is
+ * flushed when a segment is sealed; a run's `+id` is not flushed for its own sake, so its first
+ * flush covers one file. A run whose `+id` a power cut lost still has its lines in a segment
+ * opened and not sealed, and a restart looks through those.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -16,7 +22,7 @@ import type { AppendOptions, EventStore, RunLog } from "../../runtime/stores.ts"
 import { GroupCommit } from "./group-commit.ts";
 import { encodeSegmentLine, type FoundLine, type RunRange } from "./segment-codec.ts";
 import { writeIndex } from "./segment-index.ts";
-import { SegmentReader } from "./segment-reader.ts";
+import { SEGMENT_NAME, SegmentReader } from "./segment-reader.ts";
 
 /** A segment is sealed and a new one started once it holds this many bytes. */
 const SEGMENT_MAX = 8 * 1024 * 1024;
@@ -28,6 +34,8 @@ const OPEN_SEGMENTS = 8;
  * new size, which here made each flush before an action's call about a third slower.
  */
 const READY_STEP = 1024 * 1024;
+/** How the journal names a segment: `<YYYYMMDD-HH>/<segment file>`. */
+const SEGMENT_PATH = new RegExp(`^\\d{8}-\\d{2}/${SEGMENT_NAME.source.slice(1)}`);
 
 interface OpenSegment {
   file: string;
@@ -71,8 +79,8 @@ export class SegmentEventStore implements EventStore {
   private journalFd: number | null = null;
   /** Journal lines not yet written: they go out with the next segment write, sync or close. */
   private journalPending = "";
-  /** A `+id` is among them. */
-  private journalOpens = false;
+  /** Among them is a line that must be flushed with the next sync (a new segment's `@`). */
+  private journalMustFlush = false;
   private readonly unwritten = new Set<OpenSegment>();
   private moving = 0;
   private appends = 0;
@@ -206,20 +214,37 @@ export class SegmentEventStore implements EventStore {
       throw e;
     }
     const open = new Set<string>();
+    const finished = new Set<string>();
+    const unsealed = new Set<string>();
     const lines = text.split("\n");
     for (const line of lines) {
-      const id = line.slice(1);
-      if (line[0] === "+" && isRunId(id)) open.add(id);
-      else if (line[0] === "-") open.delete(id);
+      const rest = line.slice(1);
+      if (line[0] === "+" && isRunId(rest)) open.add(rest);
+      else if (line[0] === "-") {
+        open.delete(rest);
+        finished.add(rest);
+      } else if (line[0] === "@") unsealed.add(rest);
+      else if (line[0] === "#") unsealed.delete(rest);
+    }
+    // Segments a process opened and never sealed (it was killed): a run there may have lost its `+id`.
+    let left = false;
+    for (const name of unsealed) {
+      const segment = path.join(this.dir, name);
+      if (this.segmentByFile.has(segment) || !SEGMENT_PATH.test(name) || !fs.existsSync(segment)) continue;
+      left = true;
+      for (const id of this.reader.runsIn(segment)) if (!finished.has(id)) open.add(id);
     }
     // A run whose first event never made it whole (a crash right after the journal line) has
     // nothing to resume: nobody outside has seen it.
-    const ids = [...open].filter((id) => this.reader.locate(id).lines.length > 0);
-    if (lines.length > 2 * ids.length + 1000) this.compactJournal(file, ids);
-    return ids.sort();
+    const ids = [...open].filter((id) => this.reader.locate(id).lines.length > 0).sort();
+    if (left || lines.length > 2 * ids.length + 1000) this.compactJournal(file, ids);
+    return ids;
   }
 
-  /** Rewrites the journal with only the open runs: temp file, fsync, rename. */
+  /**
+   * Rewrites the journal with only the open runs (now all of them with a `+id`) and this
+   * store's own open segments: temp file, fsync, rename.
+   */
   private compactJournal(file: string, ids: string[]): void {
     if (this.journalFd !== null) {
       this.commit.close(this.journalFd);
@@ -227,7 +252,8 @@ export class SegmentEventStore implements EventStore {
     }
     const tmp = `${file}.tmp`;
     const fd = fs.openSync(tmp, "w");
-    writeAll(fd, ids.map((id) => `+${id}\n`).join(""));
+    const own = [...this.segments.values()].map((seg) => `@${segmentName(seg.file)}\n`);
+    writeAll(fd, ids.map((id) => `+${id}\n`).join("") + own.join(""));
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fs.renameSync(tmp, file);
@@ -235,13 +261,13 @@ export class SegmentEventStore implements EventStore {
 
   /**
    * Notes a journal line. It is written with the next segment write (so a run's `+id` is in
-   * the journal before any of its events is in a segment), or by `sync` or `close`. A `+id`
-   * is flushed with the run's first events; a `-id` is not flushed for its own sake: one that
-   * a kill or power cut loses only makes the next resume look at a finished run and close it again.
+   * the journal before any of its events is in a segment), or by `sync` or `close`; `flush`
+   * has the next sync make it durable. A `-id` that a power cut loses only makes the next
+   * resume look at a finished run and close it again.
    */
-  private journal(line: string): void {
+  private journal(line: string, { flush = false } = {}): void {
     this.journalPending += line;
-    if (line[0] === "+") this.journalOpens = true;
+    if (flush) this.journalMustFlush = true;
   }
 
   private writeJournal(): void {
@@ -250,8 +276,8 @@ export class SegmentEventStore implements EventStore {
     const text = this.journalPending;
     this.journalPending = "";
     writeAll(this.journalFd, text);
-    if (this.journalOpens) this.commit.markFile(this.journalFd);
-    this.journalOpens = false;
+    if (this.journalMustFlush) this.commit.markFile(this.journalFd);
+    this.journalMustFlush = false;
     this.writes++;
   }
 
@@ -269,6 +295,7 @@ export class SegmentEventStore implements EventStore {
     const file = path.join(hourDir, `${this.newSegmentStamp(hourDir)}-${process.pid}-${randomBytes(4).toString("hex")}.seg`);
     const fresh: OpenSegment = { file, hour, fd: fs.openSync(file, "wx"), bytes: 0, written: 0, ready: 0, pending: "", ranges: new Map() };
     this.commit.markDir(hourDir);
+    this.journal(`@${segmentName(file)}\n`, { flush: true });
     this.segments.set(hour, fresh);
     this.segmentByFile.set(file, fresh);
     return fresh;
@@ -298,6 +325,10 @@ export class SegmentEventStore implements EventStore {
   private seal(seg: OpenSegment, { synced }: { synced: boolean }): void {
     this.write(seg);
     if (!synced) fs.fdatasyncSync(seg.fd);
+    // every `+id` written so far becomes durable with the `#`: restarts need not look in this segment again
+    this.journal(`#${segmentName(seg.file)}\n`);
+    this.writeJournal();
+    fs.fdatasyncSync(this.journalFd!);
     fs.ftruncateSync(seg.fd, seg.written); // the space kept ready is given back (a crash may leave it: readers skip it)
     this.commit.close(seg.fd);
     this.segments.delete(seg.hour);
@@ -327,6 +358,11 @@ export class SegmentEventStore implements EventStore {
       this.journalFd = null;
     }
   }
+}
+
+/** A segment as the journal names it: `<hour>/<file>`. */
+function segmentName(file: string): string {
+  return `${path.basename(path.dirname(file))}/${path.basename(file)}`;
 }
 
 /** write(2) until all of it is written (a short write happens on a full disk). */

@@ -95,13 +95,15 @@ export class SegmentReader {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     }
     for (const hour of hours.sort()) {
-      for (const file of this.segmentsIn(path.join(this.dir, hour))) {
-        const { ranges, tornRun } = this.indexOf(file) ?? scanSegment(fs.readFileSync(file));
-        for (const id of ranges.keys()) ids.add(id);
-        if (tornRun) ids.add(tornRun);
-      }
+      for (const file of this.segmentsIn(path.join(this.dir, hour))) for (const id of this.runsIn(file)) ids.add(id);
     }
     return [...ids].sort();
+  }
+
+  /** The runs with a line in a segment, whole or torn: from its index when it has one, else a scan. */
+  runsIn(file: string): string[] {
+    const { ranges, tornRun } = this.indexOf(file) ?? scanSegment(fs.readFileSync(file));
+    return tornRun && !ranges.has(tornRun) ? [...ranges.keys(), tornRun] : [...ranges.keys()];
   }
 
   private linesIn(runId: string, file: string): { lines: FoundLine[]; torn: boolean } {

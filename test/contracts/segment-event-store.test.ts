@@ -90,7 +90,9 @@ describe("SegmentEventStore's journal of open runs", () => {
       const journal = path.join(dir, "open.log");
       expect(fs.readFileSync(journal, "utf8").split("\n").length).toBeGreaterThan(1300);
       expect(await store.openRuns()).toEqual(ids.slice(697));
-      expect(fs.readFileSync(journal, "utf8")).toBe(ids.slice(697).map((id) => `+${id}\n`).join(""));
+      const [segment] = store.locate(ids[697]).lines.map((l) => `${path.basename(path.dirname(l.file))}/${path.basename(l.file)}`);
+      // the open runs, and the segment this store still writes (a restart after a crash looks there)
+      expect(fs.readFileSync(journal, "utf8")).toBe(ids.slice(697).map((id) => `+${id}\n`).join("") + `@${segment}\n`);
       // the journal goes on after compaction, and a restart reads it
       store.finish(ids[698]);
       await store.close();
@@ -202,16 +204,18 @@ describe("SegmentEventStore's segments", () => {
     }
   });
 
-  it("flushes the journal with a run's first events, but not for a finished run's `-id` alone", async () => {
+  it("flushes the journal with a new segment, not with a run's `+id` or `-id`: a run's first flush covers one file", async () => {
     await withStore(async (store) => {
       store.create(id(1));
       store.append(id(1), line(1));
-      await store.sync(); // the first also flushes the folders of the new segment
-      store.create(id(2));
-      store.append(id(2), line(1));
       let before = store.stats().syncs;
       await store.sync();
-      expect(store.stats().syncs - before).toBe(2); // the segment and the journal's `+id`
+      expect(store.stats().syncs - before).toBe(4); // the new segment, its folders, and the journal's `@` naming it
+      store.create(id(2));
+      store.append(id(2), line(1));
+      before = store.stats().syncs;
+      await store.sync();
+      expect(store.stats().syncs - before).toBe(1); // the segment only
       store.finish(id(1));
       store.append(id(2), line(2));
       before = store.stats().syncs;
@@ -219,6 +223,28 @@ describe("SegmentEventStore's segments", () => {
       expect(store.stats().syncs - before).toBe(1); // the segment only
       expect(fs.readFileSync(path.join(root, "runs", "open.log"), "utf8")).toContain(`-${id(1)}\n`); // written all the same
     });
+  });
+
+  it("finds after a crash the runs whose `+id` a power cut lost, in the segments the dead process never sealed", async () => {
+    const dir = path.join(root, "runs");
+    const killed = new SegmentEventStore({ dir });
+    for (const r of [1, 2, 3]) {
+      killed.create(id(r));
+      killed.append(id(r), line(1));
+    }
+    killed.finish(id(3));
+    await killed.sync(); // then "killed": never closed, its segment never sealed
+    // a power cut kept the flushed part of the journal (the segment's `@`), not the runs' `+id`s
+    const journal = path.join(dir, "open.log");
+    const kept = fs.readFileSync(journal, "utf8").split("\n").filter((l) => l[0] !== "+");
+    expect(kept.some((l) => l.startsWith("@"))).toBe(true);
+    fs.writeFileSync(journal, kept.join("\n"));
+    const store = new SegmentEventStore({ dir });
+    expect(await store.openRuns()).toEqual([id(1), id(2)]); // run 3 finished: its `-id` says so
+    // the runs found are in the journal now, durably: the next restart needs no search
+    expect(fs.readFileSync(journal, "utf8")).toBe(`+${id(1)}\n+${id(2)}\n`);
+    await store.close();
+    expect(await new SegmentEventStore({ dir }).openRuns()).toEqual([id(1), id(2)]);
   });
 
   it("keeps zero-filled space ahead of its writes (an fdatasync then has no file size to record), and gives it back when sealed", async () => {
