@@ -364,7 +364,7 @@ export class RunExecution {
       log,
       wake,
     };
-    return p.def.kind === "pure" || !this.deps.doors ? ctx : this.withDoors(ctx, p.node.id, attempt, signal);
+    return p.def.kind === "pure" || !this.deps.doors ? ctx : this.withDoors(ctx, id, attempt, signal);
   }
 
   /**
