@@ -100,9 +100,11 @@ export function withFileLock<T>(file: string, fn: () => T): T {
       if (code !== "EEXIST") throw e;
     }
     const owner = readOwner(lock);
-    const gone = owner ? !alive(owner.pid) : ageMs(lock) > UNREADABLE_LOCK_MS;
-    if (gone) {
-      fs.rmSync(lock, { force: true });
+    const age = ageMs(lock);
+    if (age === undefined) continue; // released meanwhile: try again at once (never remove what another just took)
+    if (owner ? !alive(owner.pid) : age > UNREADABLE_LOCK_MS) {
+      // only the lock judged stale is removed, not one a live process took in between
+      if (readOwner(lock)?.pid === owner?.pid) fs.rmSync(lock, { force: true });
       continue;
     }
     if (Date.now() - began > LOCK_WAIT_MS) {
@@ -117,10 +119,12 @@ export function withFileLock<T>(file: string, fn: () => T): T {
   }
 }
 
-function ageMs(file: string): number {
+/** How old a file is, or undefined when there is none (any more). */
+function ageMs(file: string): number | undefined {
   try {
     return Date.now() - fs.statSync(file).mtimeMs;
-  } catch {
-    return Infinity;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
   }
 }
