@@ -44,7 +44,12 @@ export function lockDataFolder(dataDir: string, command: string): FolderLock {
         `the data folder ${dataDir} is in use by process ${owner.pid} (keel ${owner.command}, since ${owner.since}); stop it or use another --data`,
       );
     }
-    fs.rmSync(file, { force: true }); // its owner is gone
+    const age = ageMs(file);
+    if (age === undefined) continue; // released meanwhile
+    if (!owner && age < UNREADABLE_LOCK_MS) {
+      throw new KeelError("CONFLICT", `the data folder ${dataDir} is being taken by another process right now (${file}); try again`);
+    }
+    if (readOwner(file)?.pid === owner?.pid) fs.rmSync(file, { force: true }); // its owner is gone
   }
   throw new KeelError("CONFLICT", `could not take the lock on ${dataDir}`);
 }
