@@ -37,19 +37,15 @@ export function lockDataFolder(dataDir: string, command: string): FolderLock {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
-    const owner = readOwner(file);
-    if (owner && owner.pid !== process.pid && alive(owner.pid)) {
-      throw new KeelError(
-        "CONFLICT",
-        `the data folder ${dataDir} is in use by process ${owner.pid} (keel ${owner.command}, since ${owner.since}); stop it or use another --data`,
-      );
-    }
-    const age = ageMs(file);
-    if (age === undefined) continue; // released meanwhile
-    if (!owner && age < UNREADABLE_LOCK_MS) {
-      throw new KeelError("CONFLICT", `the data folder ${dataDir} is being taken by another process right now (${file}); try again`);
-    }
-    if (readOwner(file)?.pid === owner?.pid) fs.rmSync(file, { force: true }); // its owner is gone
+    // a lock of this very process (left by an earlier start in it) is taken again
+    const holder = holderOf(file, (pid) => pid !== process.pid && alive(pid));
+    if (!holder) continue;
+    const { owner } = holder;
+    if (!owner) throw new KeelError("CONFLICT", `the data folder ${dataDir} is being taken by another process right now (${file}); try again`);
+    throw new KeelError(
+      "CONFLICT",
+      `the data folder ${dataDir} is in use by process ${owner.pid} (keel ${owner.command}, since ${owner.since}); stop it or use another --data`,
+    );
   }
   throw new KeelError("CONFLICT", `could not take the lock on ${dataDir}`);
 }
@@ -80,7 +76,7 @@ export function alive(pid: number): boolean {
 
 /** How long `withFileLock` waits for another process before it gives up. */
 const LOCK_WAIT_MS = 10_000;
-/** A lock file whose writer left no readable pid is taken over after this long. */
+/** A lock file whose writer left no readable pid is taken over after this long (both kinds of lock). */
 const UNREADABLE_LOCK_MS = 10_000;
 
 /**
@@ -104,16 +100,10 @@ export function withFileLock<T>(file: string, fn: () => T): T {
       }
       if (code !== "EEXIST") throw e;
     }
-    const owner = readOwner(lock);
-    const age = ageMs(lock);
-    if (age === undefined) continue; // released meanwhile: try again at once (never remove what another just took)
-    if (owner ? !alive(owner.pid) : age > UNREADABLE_LOCK_MS) {
-      // only the lock judged stale is removed, not one a live process took in between
-      if (readOwner(lock)?.pid === owner?.pid) fs.rmSync(lock, { force: true });
-      continue;
-    }
+    const holder = holderOf(lock, alive);
+    if (!holder) continue;
     if (Date.now() - began > LOCK_WAIT_MS) {
-      throw new KeelError("CONFLICT", `${file} is being changed by process ${owner?.pid ?? "unknown"} (lock ${lock}); try again`);
+      throw new KeelError("CONFLICT", `${file} is being changed by process ${holder.owner?.pid ?? "unknown"} (lock ${lock}); try again`);
     }
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause); // a synchronous sleep
   }
@@ -122,6 +112,22 @@ export function withFileLock<T>(file: string, fn: () => T): T {
   } finally {
     fs.rmSync(lock, { force: true });
   }
+}
+
+/**
+ * Who holds a lock file that could not be created: its live owner, or `{}` for one being
+ * written right now (created, its owner not yet in it). Undefined when it may be taken at once:
+ * it was released meanwhile, or its holder is gone (its pid no longer runs, or it stayed
+ * unwritten too long) and it was removed. Only the lock judged stale is removed, never one a
+ * live process took in between.
+ */
+function holderOf(file: string, isLive: (pid: number) => boolean): { owner?: LockOwner } | undefined {
+  const owner = readOwner(file);
+  const age = ageMs(file);
+  if (age === undefined) return undefined;
+  if (owner ? isLive(owner.pid) : age <= UNREADABLE_LOCK_MS) return { owner };
+  if (readOwner(file)?.pid === owner?.pid) fs.rmSync(file, { force: true });
+  return undefined;
 }
 
 /** How old a file is, or undefined when there is none (any more). */
