@@ -76,6 +76,8 @@ export class SegmentEventStore implements EventStore {
   private readonly segmentByFile = new Map<string, OpenSegment>();
   private readonly reader: SegmentReader;
   private readonly commit = new GroupCommit();
+  /** `<dir>/open.log`, the journal of open runs and unsealed segments. */
+  private readonly journalFile: string;
   private journalFd: number | null = null;
   /** Journal lines not yet written: they go out with the next segment write, sync or close. */
   private journalPending = "";
@@ -89,6 +91,7 @@ export class SegmentEventStore implements EventStore {
   constructor(options: SegmentEventStoreOptions) {
     this.dir = options.dir;
     this.segmentMax = options.segmentMax ?? SEGMENT_MAX;
+    this.journalFile = path.join(this.dir, "open.log");
     fs.mkdirSync(this.dir, { recursive: true });
     this.reader = new SegmentReader(this.dir, (file) => this.segmentByFile.get(file)?.ranges);
   }
@@ -203,12 +206,11 @@ export class SegmentEventStore implements EventStore {
   }
 
   async openRuns(): Promise<string[]> {
-    const file = path.join(this.dir, "open.log");
     let text: string;
     this.writePending();
     try {
       // read and compact in one synchronous step, so no journal line written meanwhile is lost
-      text = fs.readFileSync(file, "utf8");
+      text = fs.readFileSync(this.journalFile, "utf8");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
       throw e;
@@ -237,7 +239,7 @@ export class SegmentEventStore implements EventStore {
     // A run whose first event never made it whole (a crash right after the journal line) has
     // nothing to resume: nobody outside has seen it.
     const ids = [...open].filter((id) => this.reader.locate(id).lines.length > 0).sort();
-    if (left || lines.length > 2 * ids.length + 1000) this.compactJournal(file, ids);
+    if (left || lines.length > 2 * ids.length + 1000) this.compactJournal(ids);
     return ids;
   }
 
@@ -245,18 +247,18 @@ export class SegmentEventStore implements EventStore {
    * Rewrites the journal with only the open runs (now all of them with a `+id`) and this
    * store's own open segments: temp file, fsync, rename.
    */
-  private compactJournal(file: string, ids: string[]): void {
+  private compactJournal(ids: string[]): void {
     if (this.journalFd !== null) {
       this.commit.close(this.journalFd);
       this.journalFd = null;
     }
-    const tmp = `${file}.tmp`;
+    const tmp = `${this.journalFile}.tmp`;
     const fd = fs.openSync(tmp, "w");
     const own = [...this.segments.values()].map((seg) => `@${segmentName(seg.file)}\n`);
     writeAll(fd, ids.map((id) => `+${id}\n`).join("") + own.join(""));
     fs.fsyncSync(fd);
     fs.closeSync(fd);
-    fs.renameSync(tmp, file);
+    fs.renameSync(tmp, this.journalFile);
   }
 
   /**
@@ -272,7 +274,7 @@ export class SegmentEventStore implements EventStore {
 
   private writeJournal(): void {
     if (!this.journalPending) return;
-    if (this.journalFd === null) this.journalFd = fs.openSync(path.join(this.dir, "open.log"), "a");
+    if (this.journalFd === null) this.journalFd = fs.openSync(this.journalFile, "a");
     const text = this.journalPending;
     this.journalPending = "";
     writeAll(this.journalFd, text);
